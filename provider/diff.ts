@@ -1,0 +1,65 @@
+import { PROVIDER_KEY, UNKNOWN } from "./check";
+
+/**
+ * How a change to one input is applied: `update` in place, or `replace` the cloud resource. A
+ * function decides per change (for example "growing a volume resizes it, shrinking is refused").
+ */
+export type FieldAction = "update" | "replace";
+export type FieldRule<T> = FieldAction | ((olds: Partial<T>, news: Partial<T>) => FieldAction);
+
+/**
+ * A resource's table of desired-state fields. Fields absent from the table (status, timestamps,
+ * addresses, prices, `__provider`) never count as a change, so a refresh of an unchanged resource
+ * reports nothing.
+ */
+export type FieldTable<T> = { readonly [K in keyof T]?: FieldRule<T> };
+
+export interface TableDiff {
+  /** Every desired-state field whose value differs. */
+  changed: string[];
+  /** The subset of `changed` that replaces the resource. */
+  replaces: string[];
+}
+
+export function diffByTable<T>(
+  table: FieldTable<T>,
+  olds: Partial<T>,
+  news: Partial<T>,
+): TableDiff {
+  const changed: string[] = [];
+  const replaces: string[] = [];
+  for (const [field, rule] of Object.entries(table) as [string, FieldRule<T>][]) {
+    if (field === PROVIDER_KEY) continue;
+    const before = (olds as Record<string, unknown>)[field];
+    const after = (news as Record<string, unknown>)[field];
+    if (sameValue(before, after)) continue;
+    changed.push(field);
+    const action = typeof rule === "function" ? rule(olds, news) : rule;
+    if (action === "replace") replaces.push(field);
+  }
+  return { changed, replaces };
+}
+
+/**
+ * Structural equality over JSON-like values where a missing key, `undefined` and `null` are the
+ * same (the engine drops undefined and the API omits empty fields), and object key order does not
+ * matter. Array order does: inputs whose order carries no meaning are sorted by `check` and `read`.
+ * An unknown value is never equal to anything, so a pending input shows as a change in preview.
+ */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === UNKNOWN || b === UNKNOWN) return false;
+  if (a === undefined || a === null) return b === undefined || b === null;
+  if (b === undefined || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, i) => sameValue(item, b[i]));
+  }
+  if (typeof a === "object" && typeof b === "object") {
+    const ra = a as Record<string, unknown>;
+    const rb = b as Record<string, unknown>;
+    const keys = new Set([...Object.keys(ra), ...Object.keys(rb)]);
+    for (const key of keys) if (!sameValue(ra[key], rb[key])) return false;
+    return true;
+  }
+  return a === b;
+}

@@ -1,0 +1,29 @@
+import { PROVIDER_KEY } from "./check";
+
+/**
+ * Thrown from `create` or `update` when the cloud resource exists but did not become ready
+ * (FAILED, or the timeout passed). The dynamic-provider host turns an error carrying `id`,
+ * `properties` and `reasons` into an initialization failure: the engine records the resource with
+ * these outputs, the deployment fails, and the next `up` updates it. A plain error would record
+ * nothing and leave a billing resource outside the state.
+ */
+export class ResourceInitError extends Error {
+  readonly id: string;
+  readonly properties: Record<string, unknown>;
+  readonly reasons: string[];
+
+  constructor(
+    message: string,
+    id: string,
+    outputs: Record<string, unknown>,
+    inputs: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = "ResourceInitError";
+    this.id = id;
+    // The host does not add `__provider` to these properties as it does for a successful create;
+    // without it the recorded resource could not be updated or deleted later.
+    this.properties = { ...outputs, [PROVIDER_KEY]: inputs[PROVIDER_KEY] };
+    this.reasons = [message];
+  }
+}

@@ -1,0 +1,58 @@
+import { randomBytes } from "node:crypto";
+
+/** The Yotta name rule for endpoints and credentials: a letter, then letters, digits, `@._-`. */
+export const STRICT_NAME = /^(?=[A-Za-z])[A-Za-z0-9@._-]{1,20}$/;
+
+export interface NameRule {
+  maxLength: number;
+  /** Characters allowed after the first; anything else becomes `-`. */
+  allowed: RegExp;
+  /** The name must start with a letter. */
+  letterFirst: boolean;
+}
+
+export const NAME_RULES = {
+  pod: { maxLength: 255, allowed: /[A-Za-z0-9@._-]/, letterFirst: false },
+  volume: { maxLength: 255, allowed: /[A-Za-z0-9@._-]/, letterFirst: false },
+  vm: { maxLength: 255, allowed: /[A-Za-z0-9@._-]/, letterFirst: false },
+  endpoint: { maxLength: 20, allowed: /[A-Za-z0-9@._-]/, letterFirst: true },
+  credential: { maxLength: 20, allowed: /[A-Za-z0-9@._-]/, letterFirst: true },
+} as const satisfies Record<string, NameRule>;
+
+const SUFFIX_LENGTH = 7;
+
+/**
+ * Derives a cloud name from the Pulumi resource name plus a random suffix, within the API's rule:
+ * `trainer` becomes `trainer-3f9a2c1`. The prefix is trimmed so the suffix always fits, which
+ * keeps names unique per deployment even under the 20-character limit.
+ */
+export function autoName(logicalName: string, rule: NameRule, random = randomSuffix): string {
+  let prefix = [...logicalName].map((c) => (rule.allowed.test(c) ? c : "-")).join("");
+  if (rule.letterFirst && !/^[A-Za-z]/.test(prefix)) prefix = `y${prefix}`;
+  const room = rule.maxLength - SUFFIX_LENGTH - 1;
+  prefix = prefix.slice(0, room).replace(/-+$/, "");
+  if (prefix === "") prefix = "y";
+  return `${prefix}-${random()}`;
+}
+
+function randomSuffix(): string {
+  return randomBytes(4).toString("hex").slice(0, SUFFIX_LENGTH);
+}
+
+/**
+ * The name `check` settles on: the user's, else the one already given to this resource (so an
+ * auto-name is stable across updates), else a new one. On a replacement the engine runs `check`
+ * again without the old inputs, so the replacement gets a fresh name and can exist beside the
+ * resource it replaces.
+ */
+export function resolveName(
+  explicit: unknown,
+  previous: unknown,
+  logicalName: unknown,
+  rule: NameRule,
+): unknown {
+  if (explicit !== undefined && explicit !== null) return explicit;
+  if (typeof previous === "string" && previous !== "") return previous;
+  if (typeof logicalName === "string" && logicalName !== "") return autoName(logicalName, rule);
+  return undefined;
+}

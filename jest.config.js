@@ -15,6 +15,7 @@ module.exports = {
       testEnvironment: "node",
       transform,
       testMatch: ["<rootDir>/tests/e2e/**/*.test.ts"],
+      globalSetup: "<rootDir>/tests/support/global-setup.ts",
       testTimeout: 600000,
     },
   ],

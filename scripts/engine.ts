@@ -1,0 +1,126 @@
+// The one way this repository runs the real Pulumi engine: the CLI found or built by
+// scripts/pulumi-cli.sh, an environment that never leaves the machine, and Automation API stacks
+// for inline programs (there is no Node language host on our machines; see docs/engine.md).
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import {
+  LocalWorkspace,
+  PulumiCommand,
+  type ConfigValue,
+  type PulumiFn,
+  type Stack,
+} from "@pulumi/pulumi/automation";
+
+export const repoRoot = path.resolve(__dirname, "..");
+
+/** Encrypts stack secrets in local state; it protects nothing and is not meant to. */
+const LOCAL_PASSPHRASE = "pulumi-yotta-local";
+
+let cliDir: string | undefined;
+
+/**
+ * Runs scripts/pulumi-cli.sh (finding, or building, the CLI) and returns the directory holding
+ * `pulumi` and the dynamic-provider shim. The script's progress goes straight to our stderr: a
+ * first build takes minutes and must not look like a hang.
+ */
+export function runPulumiCliScript(): string {
+  cliDir = runScript("inherit");
+  return cliDir;
+}
+
+/**
+ * The CLI directory, resolved once per process. The script's messages are kept for the error
+ * only: once the CLI is cached they say nothing new to every test file.
+ */
+export function pulumiCliDir(): string {
+  cliDir ??= runScript("pipe");
+  return cliDir;
+}
+
+function runScript(stderr: "inherit" | "pipe"): string {
+  const script = path.join(repoRoot, "scripts", "pulumi-cli.sh");
+  const result = spawnSync("bash", [script], {
+    cwd: repoRoot,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", stderr],
+  });
+  if (result.error) throw result.error;
+  if (result.status !== 0) {
+    const messages = stderr === "pipe" ? `:\n${result.stderr}` : "; its messages are above";
+    throw new Error(`${script} exited with ${result.status ?? result.signal}${messages}`);
+  }
+  const dir = result.stdout.trim().split("\n").pop() ?? "";
+  if (!path.isAbsolute(dir) || !fs.existsSync(path.join(dir, "pulumi"))) {
+    throw new Error(`${script} printed ${JSON.stringify(dir)}, not a directory holding pulumi`);
+  }
+  return dir;
+}
+
+export interface EngineEnvOptions {
+  /** Directory of the file:// state backend. */
+  backendDir: string;
+  /** Pulumi's own home (plugins, workspace files); defaults to the repository's `.pulumi-home`. */
+  pulumiHome?: string;
+}
+
+/**
+ * Environment for a CLI run that needs no login, no network and no prompt: local file state,
+ * passphrase secrets, no update check, no plugin downloads.
+ */
+export function engineEnv({
+  backendDir,
+  pulumiHome = path.join(repoRoot, ".pulumi-home"),
+}: EngineEnvOptions): Record<string, string> {
+  return {
+    // The CLI finds the shim (and a language host, if any) on PATH.
+    PATH: [pulumiCliDir(), process.env.PATH].filter(Boolean).join(path.delimiter),
+    PULUMI_HOME: path.resolve(pulumiHome),
+    PULUMI_BACKEND_URL: `file://${path.resolve(backendDir)}`,
+    PULUMI_CONFIG_PASSPHRASE: LOCAL_PASSPHRASE,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_SKIP_CONFIRMATIONS: "true",
+  };
+}
+
+export type StackConfig = Record<string, string | ConfigValue>;
+
+export interface InlineStackOptions {
+  /**
+   * The project directory. The dynamic-provider process runs here and resolves
+   * `@pulumi/pulumi` and `pulumi-yotta` from it, so it must sit under a `node_modules` that has
+   * them. Its Pulumi.yaml is used when present; otherwise a default project named `projectName`.
+   */
+  workDir: string;
+  projectName: string;
+  stackName: string;
+  program: PulumiFn;
+  /** Defaults to `<workDir>/.pulumi-state`. */
+  backendDir?: string;
+  config?: StackConfig;
+  /** Extra environment for the CLI and the provider process, e.g. YOTTA_API_URL. */
+  env?: Record<string, string>;
+}
+
+/** Creates or selects a stack of an inline program, run by the pinned CLI against local state. */
+export async function openInlineStack(options: InlineStackOptions): Promise<Stack> {
+  const workDir = path.resolve(options.workDir);
+  const backendDir = options.backendDir ?? path.join(workDir, ".pulumi-state");
+  fs.mkdirSync(backendDir, { recursive: true });
+  const envVars = { ...engineEnv({ backendDir }), ...options.env };
+  // PulumiCommand wants the install root (<root>/bin/pulumi); the script always returns a `bin`.
+  const pulumiCommand = await PulumiCommand.get({ root: path.dirname(pulumiCliDir()) });
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { projectName: options.projectName, stackName: options.stackName, program: options.program },
+    { workDir, envVars, pulumiCommand },
+  );
+  if (options.config) {
+    const entries = Object.entries(options.config).map(([key, value]) => [
+      key,
+      typeof value === "string" ? { value } : value,
+    ]);
+    await stack.setAllConfig(Object.fromEntries(entries));
+  }
+  return stack;
+}

@@ -121,7 +121,7 @@ if ! command -v go >/dev/null 2>&1; then
 fi
 
 log "building Pulumi CLI v$version with $(go version | cut -d ' ' -f 3) into $pinned_bin"
-log "with empty Go caches this downloads about 0.5 GB of modules and takes several minutes"
+log "with empty Go caches this fetches about 250 modules (1.3 GB) and takes 3 to 5 minutes"
 # With the lock held no other build is running: a staging directory is what a killed run left.
 if $locked; then rm -rf "$cache"/.build-*; fi
 # Build beside the destination and rename it into place when complete, so an interrupted or

@@ -1,0 +1,155 @@
+import { RateLimiter, View, type Cloud } from "./cloud";
+import {
+  mergeLimits,
+  mergeQuirks,
+  mergeTiming,
+  DEFAULT_LIMITS,
+  DEFAULT_QUIRKS,
+  type Limits,
+  type Quirks,
+  type Timing,
+} from "./config";
+import { FaultEngine, type Fault } from "./faults";
+import { Router } from "./router";
+import { Store, type Snapshot } from "./store";
+import { credentialRoutes } from "./resources/credentials";
+import { endpointRoutes, endpointStep } from "./resources/endpoints";
+import { podRoutes, podStep } from "./resources/pods";
+import { vmRoutes, vmStep } from "./resources/vms";
+import { volumeRoutes, volumeStep } from "./resources/volumes";
+
+/** One API request as the log keeps it. */
+export interface LoggedRequest {
+  seq: number;
+  /** Wall-clock time the request arrived (epoch ms). */
+  time: number;
+  method: string;
+  path: string;
+  /** Query parameters; a repeated one is joined with commas. */
+  query: Record<string, string>;
+  /** The parsed body (integers beyond 2^53 as bigint); undefined when there was none. */
+  body: unknown;
+  /** The body exactly as sent, so a test can check how a value was written. */
+  rawBody: string;
+  /** The matched route template (`/v2/pods/{id}`), or null when none matched. */
+  route: string | null;
+  /** HTTP status, or null when the connection was destroyed instead of answered. */
+  status: number | null;
+  /** The envelope's code, or null when there was no envelope. */
+  code: number | null;
+  /** The fault that shaped the answer, if any. */
+  fault: string | null;
+}
+
+export class RequestLog {
+  private entries: LoggedRequest[] = [];
+  private seq = 0;
+
+  constructor(private readonly capacity: () => number) {}
+
+  add(entry: Omit<LoggedRequest, "seq">): void {
+    this.entries.push({ seq: ++this.seq, ...entry });
+    const excess = this.entries.length - this.capacity();
+    if (excess > 0) this.entries.splice(0, excess);
+  }
+
+  all(): LoggedRequest[] {
+    return this.entries.map((e) => ({ ...e }));
+  }
+
+  clear(): void {
+    this.entries = [];
+  }
+}
+
+export interface Settings {
+  timing: Timing;
+  quirks: Quirks;
+  limits: Limits;
+  faults: Fault[];
+  seed: number;
+}
+
+/** The emulated cloud: records, settings, faults and the request log, without the HTTP server. */
+export class Emulator implements Cloud {
+  readonly store: Store;
+  readonly faults: FaultEngine;
+  readonly router = new Router([
+    ...podRoutes,
+    ...endpointRoutes,
+    ...volumeRoutes,
+    ...credentialRoutes,
+    ...vmRoutes,
+  ]);
+  readonly limiter = new RateLimiter();
+  readonly log = new RequestLog(() => this.limits.requestLogSize);
+  timing: Timing;
+  quirks: Quirks;
+  limits: Limits;
+
+  constructor(
+    private readonly initial: Settings,
+    snapshot?: Snapshot,
+  ) {
+    this.timing = { ...initial.timing };
+    this.quirks = { ...initial.quirks };
+    this.limits = { ...initial.limits };
+    this.faults = new FaultEngine(initial.seed);
+    this.faults.set(initial.faults);
+    this.store = new Store(snapshot);
+    this.store.onStep("pod", podStep(this));
+    this.store.onStep("endpoint", endpointStep(this));
+    this.store.onStep("volume", volumeStep(this));
+    this.store.onStep("vm", vmStep(this));
+  }
+
+  view(): View {
+    return new View(this.quirks);
+  }
+
+  /** An empty cloud with the settings the emulator started with, and an empty log. */
+  reset(): void {
+    this.store.clear();
+    this.timing = { ...this.initial.timing };
+    this.quirks = { ...this.initial.quirks };
+    this.limits = { ...this.initial.limits };
+    this.faults.set(this.initial.faults);
+    this.faults.reseed(this.initial.seed);
+    this.log.clear();
+  }
+
+  setTiming(patch: unknown): Timing {
+    this.timing = mergeTiming(this.timing, patch);
+    return { ...this.timing };
+  }
+
+  setQuirks(patch: unknown): Quirks {
+    this.quirks = mergeQuirks(this.quirks, patch);
+    return { ...this.quirks };
+  }
+
+  setLimits(patch: unknown): Limits {
+    this.limits = mergeLimits(this.limits, patch);
+    return { ...this.limits };
+  }
+}
+
+/** Settings from partial options, checked the same way the admin API checks them. */
+export function settingsFrom(
+  options: {
+    timing?: Partial<Timing>;
+    quirks?: Partial<Quirks>;
+    limits?: Partial<Limits>;
+    faults?: Fault[];
+    seed?: number;
+  },
+  baseTiming: Timing,
+): Settings {
+  return {
+    timing: mergeTiming(baseTiming, options.timing),
+    quirks: mergeQuirks(DEFAULT_QUIRKS, options.quirks),
+    limits: mergeLimits(DEFAULT_LIMITS, options.limits),
+    faults: options.faults ?? [],
+    seed: options.seed ?? 1,
+  };
+}

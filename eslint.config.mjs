@@ -7,21 +7,30 @@ export default tseslint.config(
   prettier,
   {
     rules: {
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
+      ],
     },
   },
   {
     // The client knows HTTP and the Yotta API, nothing of Pulumi.
     files: ["client/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ group: ["@pulumi/*"], message: "The client must not depend on Pulumi." }] }],
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["@pulumi/*"], message: "The client must not depend on Pulumi." }] },
+      ],
     },
   },
   {
     // Resource code talks to Yotta only through the client.
     files: ["provider/**/*.ts", "sdk/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", { paths: [{ name: "undici", message: "Use the Yotta client (client/) for HTTP." }] }],
+      "no-restricted-imports": [
+        "error",
+        { paths: [{ name: "undici", message: "Use the Yotta client (client/) for HTTP." }] },
+      ],
     },
   },
 );

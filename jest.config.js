@@ -1,7 +1,7 @@
 /** @type {import('jest').Config} */
-// ts-jest transpiles each file on its own (no type check: `npm run typecheck` does that once for
-// the whole tree), which keeps the suites fast and the stack traces on the TypeScript lines.
-const transform = { "^.+\\.tsx?$": ["ts-jest", { isolatedModules: true }] };
+// ts-jest transpiles each file on its own (tsconfig's isolatedModules; no type check here:
+// `npm run typecheck` does that once for the whole tree), which keeps the suites fast.
+const transform = { "^.+\\.tsx?$": "ts-jest" };
 
 module.exports = {
   verbose: false,
@@ -18,7 +18,7 @@ module.exports = {
       transform,
       testMatch: ["<rootDir>/tests/e2e/**/*.test.ts"],
       globalSetup: "<rootDir>/tests/support/global-setup.ts",
-      testTimeout: 600000,
+      setupFilesAfterEnv: ["<rootDir>/tests/support/e2e-timeout.ts"],
     },
   ],
 };

@@ -108,6 +108,15 @@ export class EmulatorAdmin {
     return this.emulator.store.now();
   }
 
+  /** Stops the emulator's clock: from now on only `advance` and `settle` move it. */
+  freezeClock(): void {
+    this.emulator.store.freeze();
+  }
+
+  unfreezeClock(): void {
+    this.emulator.store.unfreeze();
+  }
+
   /** Moves the clock forward; transitions due by then happen. */
   advance(ms: number): void {
     if (!(ms >= 0)) throw new AdminError(400, "advance needs a non-negative number of ms");
@@ -276,7 +285,7 @@ function checkKind<K extends Kind>(kind: K): K {
  * | `GET /faults`, `PUT /faults` (a list), `POST /faults` (one), `DELETE /faults` | faults |
  * | `POST /seed` `{seed}` | restart the fault randomness |
  * | `GET /requests?method=&route=&path=`, `DELETE /requests` | the request log |
- * | `GET /now`, `POST /advance` `{ms}`, `POST /settle` | the clock |
+ * | `GET /now`, `POST /advance` `{ms}`, `POST /settle`, `POST /clock/freeze`, `POST /clock/unfreeze` | the clock |
  * | `GET /resources/{kind}`, `GET /resources/{kind}/{id}` | stored records |
  * | `DELETE /resources/{kind}/{id}?purge=true` | out-of-band delete |
  * | `PATCH /resources/{kind}/{id}` | overwrite stored fields |
@@ -340,6 +349,12 @@ export function handleAdminRequest(
         admin.clearRequests();
         return json(200, { ok: true });
       case "GET /now":
+        return json(200, { now: admin.now() });
+      case "POST /clock/freeze":
+        admin.freezeClock();
+        return json(200, { now: admin.now() });
+      case "POST /clock/unfreeze":
+        admin.unfreezeClock();
         return json(200, { now: admin.now() });
       case "POST /advance":
         admin.advance(b.ms as number);

@@ -51,6 +51,8 @@ export interface EmulatorOptions {
   seed?: number;
   /** Keep the cloud in this file across restarts (written atomically after each change). */
   statePath?: string;
+  /** Start with the clock stopped: only `admin.advance`/`settle` move it. */
+  frozenClock?: boolean;
   /** Where unset timing values come from; default {@link FAST_TIMING}. */
   baseTiming?: Timing;
 }
@@ -67,6 +69,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const settings = settingsFrom(options, options.baseTiming ?? FAST_TIMING);
   const statePath = options.statePath;
   const emulator = new Emulator(settings, statePath ? loadState(statePath) : undefined);
+  if (options.frozenClock) emulator.store.freeze();
   const persist = (): void => {
     if (statePath && emulator.store.dirty) {
       saveState(statePath, emulator.store.snapshot());

@@ -31,6 +31,8 @@ export class Store {
   private ids: IdGenerator;
   /** How far the emulator's clock runs ahead of the wall clock (moved by `advance`). */
   private clockOffsetMs = 0;
+  /** While frozen, the clock moves only by `advance`. */
+  private frozenAt: number | null = null;
   /** Set by every change; the server saves the state file when it is set. */
   dirty = false;
 
@@ -50,7 +52,19 @@ export class Store {
   }
 
   now(): number {
-    return Date.now() + this.clockOffsetMs;
+    return this.frozenAt ?? Date.now() + this.clockOffsetMs;
+  }
+
+  /** Stops the clock, so a test can step through transitions to the millisecond. */
+  freeze(): void {
+    this.frozenAt ??= this.now();
+  }
+
+  /** Lets the clock run again from where it stands. */
+  unfreeze(): void {
+    if (this.frozenAt === null) return;
+    this.clockOffsetMs = this.frozenAt - Date.now();
+    this.frozenAt = null;
   }
 
   newId(): string {
@@ -120,7 +134,8 @@ export class Store {
 
   /** Moves the clock forward and applies what became due. */
   advance(ms: number): void {
-    this.clockOffsetMs += ms;
+    if (this.frozenAt !== null) this.frozenAt += ms;
+    else this.clockOffsetMs += ms;
     this.dirty = true;
     this.tick();
   }
@@ -150,7 +165,7 @@ export class Store {
   /** The records as they are now: live objects, to be serialized at once, not kept. */
   snapshot(): Snapshot {
     return {
-      clockOffsetMs: this.clockOffsetMs,
+      clockOffsetMs: this.now() - Date.now(),
       lastId: this.ids.lastIssued,
       records: {
         pod: this.list("pod"),

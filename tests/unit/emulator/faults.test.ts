@@ -1,0 +1,198 @@
+import { ConfigError, type Fault } from "../../../emulator";
+import { ENDPOINT, POD, startApi, type Api } from "./helpers";
+
+let api: Api;
+beforeEach(async () => {
+  api = await startApi({ frozenClock: true });
+});
+afterEach(() => api.close());
+
+const podCount = async (): Promise<number> => api.emulator.admin.list("pod").length;
+
+describe("request faults", () => {
+  test("serverError: HTTP 500 with code 10002 on the chosen route only; nothing happens", async () => {
+    api.emulator.admin.setFaults([{ type: "serverError", route: "POST /v2/pods" }]);
+    const reply = await api.call("POST", "/v2/pods", POD);
+    expect(reply.status).toBe(500);
+    expect(reply.body).toEqual({ message: "system error", code: 10002, data: null });
+    expect(await podCount()).toBe(0);
+    expect((await api.call("GET", "/v2/pods")).status).toBe(200);
+  });
+
+  test("serverError variants: a gateway's HTML page, an empty body, HTTP 200 with 10002", async () => {
+    const { admin } = api.emulator;
+    admin.setFaults([{ type: "serverError", status: 502, body: "html", times: 1 }]);
+    const html = await api.call("GET", "/v2/pods");
+    expect(html.status).toBe(502);
+    expect(html.headers.get("content-type")).toBe("text/html");
+    expect(html.text).toContain("502");
+    admin.setFaults([{ type: "serverError", status: 503, body: "empty", times: 1 }]);
+    const empty = await api.call("GET", "/v2/pods");
+    expect([empty.status, empty.text]).toEqual([503, ""]);
+    admin.setFaults([{ type: "serverError", status: 200, times: 1 }]);
+    const business = await api.call("GET", "/v2/pods");
+    expect([business.status, business.body.code]).toEqual([200, 10002]);
+    expect((await api.call("GET", "/v2/pods")).body.code).toBe(10000);
+  });
+
+  test("rateLimit: a burst of 429s with Retry-After, then normal answers", async () => {
+    api.emulator.admin.setFaults([{ type: "rateLimit", times: 2, retryAfterSeconds: 3 }]);
+    for (let i = 0; i < 2; i++) {
+      const limited = await api.call("GET", "/v2/pods");
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get("retry-after")).toBe("3");
+      expect(limited.body).toEqual({ message: "too many requests", code: 429, data: null });
+    }
+    expect((await api.call("GET", "/v2/pods")).status).toBe(200);
+  });
+
+  test("rateLimit as code 429 on HTTP 200", async () => {
+    api.emulator.admin.setFaults([{ type: "rateLimit", status: 200, times: 1 }]);
+    const reply = await api.call("GET", "/v2/pods");
+    expect([reply.status, reply.body.code]).toEqual([200, 429]);
+  });
+
+  test("latency delays the answer", async () => {
+    api.emulator.admin.setFaults([{ type: "latency", ms: 150, route: "GET /v2/pods" }]);
+    const start = Date.now();
+    await api.ok("GET", "/v2/pods");
+    expect(Date.now() - start).toBeGreaterThanOrEqual(140);
+  });
+
+  test("reset: the connection dies before the request is handled", async () => {
+    api.emulator.admin.setFaults([{ type: "reset", route: "POST /v2/pods", times: 1 }]);
+    await expect(api.call("POST", "/v2/pods", POD)).rejects.toThrow();
+    expect(await podCount()).toBe(0);
+    expect(api.emulator.admin.requests({ route: "/v2/pods" })).toEqual([
+      expect.objectContaining({ method: "POST", status: null, code: null, fault: "reset" }),
+    ]);
+    await api.ok("POST", "/v2/pods", POD);
+  });
+
+  test("dropResponse: the create commits, then the connection dies without an answer", async () => {
+    api.emulator.admin.setFaults([{ type: "dropResponse", route: "POST /v2/pods", times: 1 }]);
+    await expect(api.call("POST", "/v2/pods", POD)).rejects.toThrow();
+    const pods = await api.ok("GET", "/v2/pods");
+    expect(pods).toHaveLength(1);
+    expect(pods[0].name).toBe(POD.name);
+    expect(api.emulator.admin.requests({ method: "POST" })[0]).toMatchObject({
+      status: null,
+      fault: "dropResponse",
+    });
+  });
+
+  test("route patterns: method and template, any method, a prefix", async () => {
+    const { admin } = api.emulator;
+    const pod = await api.ok("POST", "/v2/pods", POD);
+    admin.setFaults([{ type: "serverError", route: "/v2/pods/{id}" }]);
+    expect((await api.call("GET", `/v2/pods/${pod.id}`)).status).toBe(500);
+    expect((await api.call("DELETE", `/v2/pods/${pod.id}`)).status).toBe(500);
+    expect((await api.call("GET", "/v2/pods")).status).toBe(200);
+    admin.setFaults([{ type: "serverError", route: "GET /v2/serverless*" }]);
+    expect((await api.call("GET", "/v2/serverless")).status).toBe(500);
+    expect((await api.call("GET", "/v2/serverless/378888638324150969/workers")).status).toBe(500);
+    expect((await api.call("POST", "/v2/serverless", ENDPOINT)).status).toBe(200);
+  });
+
+  test("a rate draws from the seeded generator: the same seed replays the same failures", async () => {
+    const pattern = async (seed: number): Promise<number[]> => {
+      const other = await startApi({ seed, faults: [{ type: "serverError", rate: 0.5 }] });
+      const statuses: number[] = [];
+      for (let i = 0; i < 24; i++) statuses.push((await other.call("GET", "/v2/pods")).status);
+      await other.close();
+      return statuses;
+    };
+    const first = await pattern(42);
+    expect(await pattern(42)).toEqual(first);
+    expect(first).toContain(500);
+    expect(first).toContain(200);
+    expect(await pattern(7)).not.toEqual(first);
+    // reseed restarts the sequence in a running emulator.
+    api.emulator.admin.setFaults([{ type: "serverError", rate: 0.5 }]);
+    api.emulator.admin.reseed(42);
+    const again: number[] = [];
+    for (let i = 0; i < 24; i++) again.push((await api.call("GET", "/v2/pods")).status);
+    expect(again).toEqual(first);
+  });
+});
+
+describe("cloud faults", () => {
+  test("podFails: the pod starts, then ends FAILED", async () => {
+    const { admin } = api.emulator;
+    admin.setFaults([{ type: "podFails", times: 1 }]);
+    const failing = await api.ok("POST", "/v2/pods", POD);
+    const healthy = await api.ok("POST", "/v2/pods", POD);
+    admin.advance(admin.config().timing.podPendingMs);
+    expect((await api.ok("GET", `/v2/pods/${failing.id}`)).status).toBe("INITIALIZING");
+    admin.settle();
+    expect((await api.ok("GET", `/v2/pods/${failing.id}`)).status).toBe("FAILED");
+    expect((await api.ok("GET", `/v2/pods/${healthy.id}`)).status).toBe("RUNNING");
+    // A FAILED pod can still be deleted.
+    await api.ok("DELETE", `/v2/pods/${failing.id}`);
+    admin.settle();
+    expect((await api.ok("GET", `/v2/pods/${failing.id}`)).status).toBe("TERMINATED");
+  });
+
+  test("noCapacity: a region without room is skipped, and no room anywhere refuses the pod", async () => {
+    const { admin } = api.emulator;
+    admin.setFaults([{ type: "noCapacity", region: "us-east-1", gpuType: "NVIDIA_RTX_4090_24G" }]);
+    const regions = ["us-east-1", "us-east-2"];
+    expect((await api.ok("POST", "/v2/pods", { ...POD, regions })).region).toBe("us-east-2");
+    expect(
+      (await api.ok("POST", "/v2/pods", { ...POD, gpuType: "NVIDIA_RTX_5090_32G", regions }))
+        .region,
+    ).toBe("us-east-1");
+    admin.addFault({ type: "noCapacity", region: "us-east-2" });
+    const refused = await api.call("POST", "/v2/pods", { ...POD, regions });
+    expect(refused.body.code).toBe(10001);
+    expect(refused.body.message).toBe(
+      "regions: no capacity for gpu type [NVIDIA_RTX_4090_24G] in [us-east-1, us-east-2]",
+    );
+  });
+
+  test.each([
+    ["imagePull", /Failed to pull image "vllm\/vllm-openai:latest"/],
+    ["crash", /CrashLoopBackOff/],
+    ["oom", /OOMKilled/],
+  ] as const)(
+    "workersFail (%s): workers FAILED, endpoint FAILED, logs say why",
+    async (reason, logLine) => {
+      const { admin } = api.emulator;
+      admin.setFaults([{ type: "workersFail", reason }]);
+      const e = await api.ok("POST", "/v2/serverless", ENDPOINT);
+      admin.settle();
+      expect(await api.ok("GET", `/v2/serverless/${e.id}`)).toMatchObject({
+        status: "FAILED",
+        totalWorkers: 2,
+        runningWorkers: 0,
+      });
+      const failed = await api.ok("GET", `/v2/serverless/${e.id}/workers?statusList=FAILED`);
+      expect(failed).toHaveLength(2);
+      const logs = await api.ok("GET", `/v2/serverless/${e.id}/workers/${failed[0].workerId}/logs`);
+      expect(logs.logs.map((l: { log: string }) => l.log).join("\n")).toMatch(logLine);
+    },
+  );
+
+  test("workersFail with a rate: a RUNNING endpoint with fewer running workers", async () => {
+    const { admin } = api.emulator;
+    admin.setFaults([{ type: "workersFail", times: 1 }]);
+    const e = await api.ok("POST", "/v2/serverless", { ...ENDPOINT, workers: 3 });
+    admin.settle();
+    expect(await api.ok("GET", `/v2/serverless/${e.id}`)).toMatchObject({
+      status: "RUNNING",
+      totalWorkers: 3,
+      runningWorkers: 2,
+    });
+    expect(await api.ok("GET", `/v2/serverless/${e.id}/workers?statusList=FAILED`)).toHaveLength(1);
+  });
+});
+
+test.each<[string, unknown]>([
+  ["an unknown type", { type: "meteor" }],
+  ["a rate above 1", { type: "serverError", rate: 2 }],
+  ["latency without ms", { type: "latency" }],
+  ["an unknown region", { type: "noCapacity", region: "mars-1" }],
+  ["an unknown worker failure", { type: "workersFail", reason: "gremlins" }],
+])("a fault with %s is refused", (_label, fault) => {
+  expect(() => api.emulator.admin.setFaults([fault as Fault])).toThrow(ConfigError);
+});

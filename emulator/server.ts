@@ -18,9 +18,8 @@ const ADMIN_PREFIX = "/_emulator";
 
 /** The HTTP face of an {@link Emulator}: the `/v2` API and the `/_emulator` admin API. */
 export function createEmulatorServer(emulator: Emulator, options: ServerOptions): Server {
-  const persist = options.persist;
   const server = createServer((req, res) => {
-    handle(emulator, options, persist, req, res).catch((error: unknown) => {
+    handle(emulator, options, req, res).catch((error: unknown) => {
       // Only a bug gets here; answer like the service's catch-all would.
       console.error("yotta emulator: unexpected error", error);
       if (!res.headersSent) send(res, envelope(500, Code.SYSTEM_ERROR, "system error"));
@@ -33,7 +32,6 @@ export function createEmulatorServer(emulator: Emulator, options: ServerOptions)
 async function handle(
   emulator: Emulator,
   options: ServerOptions,
-  persist: () => void,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -54,7 +52,7 @@ async function handle(
       url.searchParams,
       raw.text,
     );
-    persist();
+    options.persist();
     send(res, answer);
     return;
   }
@@ -91,7 +89,7 @@ async function handle(
   } else {
     answer = apiAnswer(emulator, options.apiKey, req, method, match, url, raw, entry);
   }
-  persist();
+  options.persist();
   if (faults.drop) {
     emulator.log.add({ ...entry, status: null, code: null, fault: "dropResponse" });
     req.socket.destroy();

@@ -1,0 +1,141 @@
+/**
+ * The Yotta API client: one object owning the base URL, the API key, timeouts, the retry policy
+ * and one keep-alive connection pool, with the resources hanging off it.
+ */
+import { Agent, type Dispatcher } from "undici";
+import { ConfigError } from "./core/errors";
+import { Transport } from "./core/http";
+import { debugSinkFromEnv, type DebugSink } from "./core/logging";
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./core/retry";
+import { Credentials } from "./resources/credentials";
+import { Endpoints } from "./resources/endpoints";
+import { Pods } from "./resources/pods";
+import { Vms } from "./resources/vms";
+import { Volumes } from "./resources/volumes";
+
+export const DEFAULT_BASE_URL = "https://api.yottalabs.ai";
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+export interface YottaClientOptions {
+  /** The API key; default `YOTTA_API_KEY`. Sent only in the `X-Api-Key` header. */
+  apiKey?: string;
+  /**
+   * Default `YOTTA_API_URL`, else {@link DEFAULT_BASE_URL}. Must be `https://`, except for a
+   * loopback host (127.0.0.0/8, ::1, localhost), where `http://` is allowed for local testing.
+   */
+  baseUrl?: string;
+  /** Per-attempt timeout in milliseconds; default 30 s. */
+  timeoutMs?: number;
+  /** Retries after the first attempt for calls that may be retried; default 3. */
+  maxRetries?: number;
+  /** Backoff tuning; see `RetryPolicy`. */
+  retry?: Partial<Omit<RetryPolicy, "maxRetries">>;
+  /**
+   * Debug lines (redacted): `true` writes them to stderr, a function receives them. Default: on
+   * when the environment sets `YOTTA_DEBUG=1`.
+   */
+  debug?: boolean | DebugSink;
+  /**
+   * An undici dispatcher to send through instead of the client's own pool (a proxy agent, a mock
+   * in tests). The client does not close a dispatcher it was given.
+   */
+  dispatcher?: Dispatcher;
+  /** Extra text for the User-Agent header, e.g. `my-ci-script/1.2`. */
+  userAgent?: string;
+}
+
+export class YottaClient {
+  readonly pods: Pods;
+  readonly endpoints: Endpoints;
+  readonly volumes: Volumes;
+  readonly credentials: Credentials;
+  readonly vms: Vms;
+  /** The base URL requests go to (it never contains the key). */
+  readonly baseUrl: string;
+
+  readonly #ownDispatcher: Agent | undefined;
+
+  constructor(options: YottaClientOptions = {}) {
+    const apiKey = checkApiKey(options.apiKey ?? process.env.YOTTA_API_KEY);
+    const baseUrl = checkBaseUrl(options.baseUrl ?? process.env.YOTTA_API_URL ?? DEFAULT_BASE_URL);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (!(timeoutMs > 0))
+      throw new ConfigError("timeoutMs must be a positive number of milliseconds");
+    const maxRetries = options.maxRetries ?? DEFAULT_RETRY_POLICY.maxRetries;
+    if (!Number.isInteger(maxRetries) || maxRetries < 0) {
+      throw new ConfigError("maxRetries must be a whole number, 0 or more");
+    }
+
+    // undici follows no redirects unless a redirect interceptor is added, and none is: a 3xx
+    // comes back to the transport, which reports it as an error.
+    this.#ownDispatcher = options.dispatcher ? undefined : new Agent({ keepAliveTimeout: 30_000 });
+    const dispatcher = options.dispatcher ?? (this.#ownDispatcher as Agent);
+
+    const transport = new Transport({
+      apiKey,
+      baseUrl,
+      timeoutMs,
+      retry: { ...DEFAULT_RETRY_POLICY, ...options.retry, maxRetries },
+      dispatcher,
+      userAgent: ["pulumi-yotta-client", options.userAgent].filter(Boolean).join(" "),
+      debug: debugSink(options.debug),
+    });
+    this.baseUrl = baseUrl.toString().replace(/\/$/, "");
+    this.pods = new Pods(transport);
+    this.endpoints = new Endpoints(transport);
+    this.volumes = new Volumes(transport);
+    this.credentials = new Credentials(transport);
+    this.vms = new Vms(transport);
+  }
+
+  /** Closes the client's connection pool (not a dispatcher passed in). */
+  async close(): Promise<void> {
+    await this.#ownDispatcher?.close();
+  }
+}
+
+function debugSink(option: YottaClientOptions["debug"]): DebugSink | undefined {
+  if (typeof option === "function") return option;
+  if (option === true) return (line) => process.stderr.write(`${line}\n`);
+  if (option === false) return undefined;
+  return debugSinkFromEnv();
+}
+
+// The messages below never show the key itself, only what is wrong with it.
+function checkApiKey(apiKey: string | undefined): string {
+  if (apiKey === undefined || apiKey === "") {
+    throw new ConfigError("no API key: pass apiKey or set YOTTA_API_KEY");
+  }
+  if (/[\0-\x1f\x7f]/.test(apiKey) || apiKey.trim() !== apiKey) {
+    throw new ConfigError("the API key contains whitespace or control characters");
+  }
+  return apiKey;
+}
+
+function checkBaseUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`baseUrl is not a URL: ${JSON.stringify(text)}`);
+  }
+  if (url.username || url.password) {
+    throw new ConfigError("baseUrl must not contain credentials; the API key goes in apiKey");
+  }
+  if (url.search || url.hash) throw new ConfigError("baseUrl must not have a query or a fragment");
+  if (url.protocol === "https:") return url;
+  if (url.protocol === "http:" && isLoopback(url.hostname)) return url;
+  if (url.protocol === "http:") {
+    throw new ConfigError(
+      `baseUrl ${url.origin} is plain HTTP: the API key would cross the network unencrypted; use https:// (http:// is allowed only for loopback hosts)`,
+    );
+  }
+  throw new ConfigError(`baseUrl must be https:// (got ${url.protocol})`);
+}
+
+/** 127.0.0.0/8, ::1 and localhost: the only hosts plain HTTP may go to. */
+export function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (host === "localhost" || host === "::1") return true;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}

@@ -1,0 +1,277 @@
+/**
+ * The transport: one keep-alive undici dispatcher, the `X-Api-Key` header, timeouts, the retry
+ * loop, and the one place the `{message, code, data}` envelope is unwrapped.
+ *
+ * The API key lives in a private field and goes into exactly one header. It is never part of a
+ * URL, a log line or an error: the messages here are built from the call, the status and the
+ * code, and a server message is scrubbed of the key before it is used.
+ */
+import type { Dispatcher } from "undici";
+import { z } from "zod";
+import {
+  AbortedError,
+  ConnectionError,
+  ResponseCode,
+  ResponseValidationError,
+  TimeoutError,
+  YottaError,
+  errorFromResponse,
+} from "./errors";
+import { parseJson, stringifyJson } from "./json";
+import { redact, scrub, type DebugSink } from "./logging";
+import {
+  parseRetryAfter,
+  retryDelayMs,
+  shouldRetry,
+  type CallKind,
+  type RetryPolicy,
+} from "./retry";
+import { sleep } from "./sleep";
+import { parseResponse } from "./validation";
+import { Int, Str, optional } from "./fields";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+export type QueryValue = string | number | boolean | readonly string[] | undefined;
+
+/** Per-call options every client method accepts as its last argument. */
+export interface RequestOptions {
+  /** Aborts the call, including any wait between retries. */
+  signal?: AbortSignal;
+  /** Overrides the client's per-attempt timeout for this call. */
+  timeoutMs?: number;
+}
+
+export interface CallSpec<S extends z.ZodType> {
+  /** The client method, for errors and logs: `pods.get`. */
+  call: string;
+  kind: CallKind;
+  method: HttpMethod;
+  /** The path below the base URL, already encoded (use {@link path}). */
+  path: string;
+  query?: Record<string, QueryValue>;
+  /** The request body, already validated against its request schema. */
+  body?: unknown;
+  /** The schema of the envelope's `data`. */
+  response: S;
+  options?: RequestOptions;
+}
+
+export interface TransportSettings {
+  apiKey: string;
+  baseUrl: URL;
+  timeoutMs: number;
+  retry: RetryPolicy;
+  dispatcher: Dispatcher;
+  userAgent: string;
+  debug?: DebugSink;
+  /** Jitter source; `Math.random` unless a test fixes it. */
+  random?: () => number;
+}
+
+/**
+ * Builds a path from a template, percent-encoding every interpolated value as one segment, so an
+ * id like `../x` or `a/b` can never reach another route.
+ */
+export function path(
+  strings: TemplateStringsArray,
+  ...values: readonly (string | number)[]
+): string {
+  return strings.reduce(
+    (out, literal, i) =>
+      out + literal + (i < values.length ? encodeURIComponent(String(values[i])) : ""),
+    "",
+  );
+}
+
+const Envelope = z.looseObject({
+  code: Int,
+  message: optional(Str),
+  data: z.unknown(),
+});
+
+/** One HTTP answer, before the envelope is judged. */
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+export class Transport {
+  readonly #apiKey: string;
+  readonly #settings: Omit<TransportSettings, "apiKey">;
+  readonly #basePath: string;
+
+  constructor(settings: TransportSettings) {
+    const { apiKey, ...rest } = settings;
+    this.#apiKey = apiKey;
+    this.#settings = rest;
+    this.#basePath = settings.baseUrl.pathname.replace(/\/+$/, "");
+  }
+
+  /** Sends the call (retrying what the policy allows) and returns the parsed `data`. */
+  async send<S extends z.ZodType>(spec: CallSpec<S>): Promise<z.output<S>> {
+    const { retry } = this.#settings;
+    const signal = spec.options?.signal;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#attempt(spec);
+      } catch (error) {
+        if (!shouldRetry(error, attempt, spec.kind, retry.maxRetries)) throw error;
+        const delay = retryDelayMs(attempt, {
+          ...retry,
+          retryAfterMs: (error as YottaError).retryAfterMs,
+          random: this.#settings.random ?? Math.random,
+        });
+        this.#log(
+          `yotta ↻ ${spec.call}: ${(error as YottaError).kind}, retry ${attempt} of ${retry.maxRetries} in ${delay} ms`,
+        );
+        try {
+          await sleep(delay, signal);
+        } catch {
+          throw new AbortedError(`${spec.call}: aborted while waiting to retry`, {
+            call: spec.call,
+          });
+        }
+      }
+    }
+  }
+
+  async #attempt<S extends z.ZodType>(spec: CallSpec<S>): Promise<z.output<S>> {
+    const target = this.#target(spec);
+    const request = `${spec.method} ${target}`;
+    const started = Date.now();
+    const body = spec.body === undefined ? undefined : stringifyJson(spec.body);
+    this.#log(
+      `yotta → ${request}${spec.body === undefined ? "" : ` ${stringifyJson(redact(spec.body))}`}`,
+    );
+
+    const answer = await this.#exchange(spec, target, body);
+    const context = { call: spec.call, request, status: answer.status };
+    const retryAfterMs = parseRetryAfter(header(answer.headers, "retry-after"), Date.now());
+    const elapsed = `${Date.now() - started} ms`;
+
+    if (answer.status >= 300 && answer.status < 400) {
+      this.#log(`yotta ← ${answer.status} ${request} (${elapsed}), redirect refused`);
+      throw errorFromResponse({ ...context, message: "redirect refused" });
+    }
+
+    const envelope = this.#envelope(answer);
+    if (envelope === undefined) {
+      this.#log(`yotta ← ${answer.status} ${request} (${elapsed}), no envelope`);
+      if (answer.status >= 400) throw errorFromResponse({ ...context, retryAfterMs });
+      throw new ResponseValidationError(
+        `${spec.call} (${request}): unexpected response: the body is not a {message, code, data} envelope`,
+        { call: spec.call, status: answer.status },
+      );
+    }
+
+    const message =
+      envelope.message === undefined ? undefined : scrub(envelope.message, this.#apiKey);
+    this.#log(
+      `yotta ← ${answer.status} code ${envelope.code} ${request} (${elapsed})` +
+        (envelope.code === ResponseCode.SUCCESS
+          ? ` ${truncate(stringifyJson(redact(envelope.data) ?? null))}`
+          : `: ${message ?? ""}`),
+    );
+    if (envelope.code !== ResponseCode.SUCCESS || answer.status >= 400) {
+      throw errorFromResponse({
+        ...context,
+        code: envelope.code === ResponseCode.SUCCESS ? undefined : envelope.code,
+        message,
+        retryAfterMs,
+      });
+    }
+    return parseResponse(spec.response, envelope.data, context);
+  }
+
+  /** One request and its whole body, or the error for getting no (complete) answer. */
+  async #exchange(
+    spec: CallSpec<z.ZodType>,
+    target: string,
+    body: string | undefined,
+  ): Promise<Answer> {
+    const timeoutMs = spec.options?.timeoutMs ?? this.#settings.timeoutMs;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const callerSignal = spec.options?.signal;
+    const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
+    const headers: Record<string, string> = {
+      "x-api-key": this.#apiKey,
+      accept: "application/json",
+      "user-agent": this.#settings.userAgent,
+    };
+    if (body !== undefined) headers["content-type"] = "application/json";
+
+    try {
+      const response = await this.#settings.dispatcher.request({
+        origin: this.#settings.baseUrl.origin,
+        path: target,
+        method: spec.method,
+        headers,
+        body,
+        signal,
+      });
+      const text = await response.body.text();
+      return { status: response.statusCode, headers: response.headers, text };
+    } catch (error) {
+      const request = `${spec.method} ${target}`;
+      const details = { call: spec.call, cause: error };
+      if (callerSignal?.aborted)
+        throw new AbortedError(`${spec.call} (${request}): aborted`, details);
+      if (timeout.aborted) {
+        throw new TimeoutError(
+          `${spec.call} (${request}): no response within ${timeoutMs} ms`,
+          details,
+        );
+      }
+      throw new ConnectionError(
+        `${spec.call} (${request}): connection failed: ${scrub(describeCause(error), this.#apiKey)}`,
+        details,
+      );
+    }
+  }
+
+  #envelope(answer: Answer): z.output<typeof Envelope> | undefined {
+    let parsed: unknown;
+    try {
+      parsed = parseJson(answer.text);
+    } catch {
+      return undefined;
+    }
+    const result = Envelope.safeParse(parsed);
+    return result.success ? result.data : undefined;
+  }
+
+  #target(spec: CallSpec<z.ZodType>): string {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(spec.query ?? {})) {
+      if (value === undefined) continue;
+      if (Array.isArray(value)) {
+        if (value.length > 0) params.set(key, value.join(","));
+      } else params.set(key, String(value));
+    }
+    const query = params.toString();
+    return `${this.#basePath}${spec.path}${query ? `?${query}` : ""}`;
+  }
+
+  #log(line: string): void {
+    this.#settings.debug?.(scrub(line, this.#apiKey));
+  }
+}
+
+function header(headers: Answer["headers"], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function describeCause(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === "string" ? `${code} ${error.message}` : error.message;
+  }
+  return String(error);
+}
+
+function truncate(text: string, max = 2_000): string {
+  return text.length > max ? `${text.slice(0, max)}… (${text.length} characters)` : text;
+}

@@ -1,0 +1,68 @@
+/**
+ * Debug output, off unless asked for (`YOTTA_DEBUG=1`, or the client's `debug` option), and
+ * redacted before it is written: request bodies carry registry passwords, environment variable
+ * values (often tokens) and headers forwarded to workers.
+ */
+
+/** Where debug lines go. */
+export type DebugSink = (line: string) => void;
+
+const REDACTED = "[redacted]";
+
+/** Keys whose values are secrets wherever they appear. */
+const SECRET_KEY = /pass(word)?|token|secret|api[-_]?key|authorization|credential|auth[-_]?key/i;
+
+/** Keys holding `[{key, value}]` lists whose values are secrets but whose keys are useful. */
+const ENV_LIST_KEYS = new Set(["environmentVars", "envVars"]);
+
+/** Keys holding maps whose every value is a secret (headers forwarded with a task). */
+const SECRET_MAP_KEYS = new Set(["headers"]);
+
+/** A copy of `value` with secrets replaced; the original is not touched. */
+export function redact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redact);
+  // Only plain objects are walked: anything else (an int64 id wrapper) is data, not a container.
+  if (
+    typeof value !== "object" ||
+    value === null ||
+    Object.getPrototypeOf(value) !== Object.prototype
+  ) {
+    return value;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    if (inner === undefined || inner === null) out[key] = inner;
+    else if (SECRET_KEY.test(key)) out[key] = REDACTED;
+    else if (ENV_LIST_KEYS.has(key) && Array.isArray(inner)) out[key] = inner.map(redactEnvEntry);
+    else if (SECRET_MAP_KEYS.has(key) && typeof inner === "object") {
+      out[key] = Object.fromEntries(Object.keys(inner).map((k) => [k, REDACTED]));
+    } else out[key] = redact(inner);
+  }
+  return out;
+}
+
+function redactEnvEntry(entry: unknown): unknown {
+  if (typeof entry !== "object" || entry === null) return REDACTED;
+  return { ...entry, value: REDACTED };
+}
+
+/** The sink chosen by the environment: stderr when `YOTTA_DEBUG` is set to a true value. */
+export function debugSinkFromEnv(env: NodeJS.ProcessEnv = process.env): DebugSink | undefined {
+  const flag = env.YOTTA_DEBUG?.trim().toLowerCase();
+  if (!flag || flag === "0" || flag === "false" || flag === "no" || flag === "off")
+    return undefined;
+  return (line) => process.stderr.write(`${line}\n`);
+}
+
+/**
+ * Wraps a sink so that no line can carry `secret`, whatever a caller or a server put in it. This
+ * is the last line of defence behind {@link redact}, not a replacement for it.
+ */
+export function scrubbingSink(sink: DebugSink, secret: string): DebugSink {
+  return (line) => sink(scrub(line, secret));
+}
+
+/** `text` with every occurrence of `secret` replaced. */
+export function scrub(text: string, secret: string): string {
+  return secret === "" ? text : text.split(secret).join(REDACTED);
+}

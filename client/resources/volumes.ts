@@ -1,0 +1,197 @@
+/** Storage volumes: `/v2/volumes` (yotta-api.md §4). */
+import { z } from "zod";
+import { Id, Int, Num, Str, Timestamp, caseless, optional, renamed, status } from "../core/fields";
+import { path, type RequestOptions, type Transport } from "../core/http";
+import { DEFAULT_PAGE_SIZE, Paginated, pageOf } from "../core/paginate";
+import { parseRequest } from "../core/validation";
+import { createdResource } from "./created";
+
+export const STORAGE_TYPES = ["S3", "R2", "CEPH", "VENDOR"] as const;
+export type StorageType = (typeof STORAGE_TYPES)[number];
+export const VENDOR_VOLUME_TYPES = ["NVMe", "HDD"] as const;
+
+const Size = z.number().int().min(1).max(10240);
+
+// ---- requests ----
+
+export const VolumeCreate = z
+  .strictObject({
+    name: z.string().min(1).max(255),
+    storageType: z.enum(STORAGE_TYPES),
+    region: z.string().min(1).optional(),
+    sizeInGb: Size.optional(),
+    vendorVolumeType: z.enum(VENDOR_VOLUME_TYPES).optional(),
+  })
+  .superRefine((v, ctx) => {
+    // The per-type rules of yotta-api.md §4; S3 and R2 need only a name.
+    const needs: Record<StorageType, ("region" | "sizeInGb" | "vendorVolumeType")[]> = {
+      S3: [],
+      R2: [],
+      CEPH: ["region", "sizeInGb"],
+      VENDOR: ["region", "sizeInGb", "vendorVolumeType"],
+    };
+    for (const field of needs[v.storageType]) {
+      if (v[field] === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [field],
+          message: `is required for ${v.storageType}`,
+        });
+      }
+    }
+  });
+export type VolumeCreate = z.input<typeof VolumeCreate>;
+
+export interface VolumeListFilter {
+  /** Required by the API: a list covers one storage type. */
+  storageType: StorageType;
+  region?: string;
+  /** Items fetched per request (the API's default is 10). */
+  pageSize?: number;
+}
+
+// ---- responses ----
+
+export const VOLUME_STATUSES = ["creating", "active", "resizing", "deleting", "error"] as const;
+export type VolumeStatus = (typeof VOLUME_STATUSES)[number];
+
+export const Volume = z.preprocess(
+  // The newer schema calls the storage type `type`.
+  renamed({ type: "storageType" }),
+  z.looseObject({
+    id: Id,
+    name: Str,
+    storageType: caseless(STORAGE_TYPES),
+    status: status<VolumeStatus>((s) => s.toLowerCase()),
+    sizeInGb: optional(Int),
+    region: optional(Str),
+    vendorVolumeType: optional(caseless(VENDOR_VOLUME_TYPES)),
+    /** Pods and VMs mounting the volume; resize and delete need 0. */
+    mountCount: optional(Int),
+    cost: optional(Num),
+    createdAt: optional(Timestamp),
+  }),
+);
+export type Volume = z.output<typeof Volume>;
+
+export class Volumes {
+  readonly #http: Transport;
+
+  constructor(http: Transport) {
+    this.#http = http;
+  }
+
+  /** Creates a volume; names are unique per account, so {@link findByName} finds it again. */
+  async create(body: VolumeCreate, options?: RequestOptions): Promise<Volume> {
+    const data = await this.#http.send({
+      call: "volumes.create",
+      kind: "create",
+      method: "POST",
+      path: "/v2/volumes",
+      body: parseRequest(VolumeCreate, body, "volumes.create"),
+      response: z.unknown(),
+      options,
+    });
+    return createdResource(data, Volume, "volumes.create", "POST /v2/volumes", (id) =>
+      this.get(id, options),
+    );
+  }
+
+  /** The volumes of one storage type, page by page. */
+  list(filter: VolumeListFilter, options?: RequestOptions): Paginated<Volume> {
+    const { storageType } = parseRequest(
+      z.object({ storageType: z.enum(STORAGE_TYPES) }),
+      filter,
+      "volumes.list",
+    );
+    const page = pageOf(Volume);
+    return new Paginated(
+      (pageNumber, size) =>
+        this.#http.send({
+          call: "volumes.list",
+          kind: "read",
+          method: "GET",
+          path: "/v2/volumes",
+          query: { storageType, region: filter.region, page: pageNumber, size },
+          response: page,
+          options,
+        }),
+      filter.pageSize ?? DEFAULT_PAGE_SIZE,
+    );
+  }
+
+  async get(id: string, options?: RequestOptions): Promise<Volume> {
+    return this.#http.send({
+      call: "volumes.get",
+      kind: "read",
+      method: "GET",
+      path: path`/v2/volumes/${id}`,
+      response: Volume,
+      options,
+    });
+  }
+
+  async rename(id: string, name: string, options?: RequestOptions): Promise<void> {
+    const body = parseRequest(
+      z.strictObject({ name: z.string().min(1).max(255) }),
+      { name },
+      "volumes.rename",
+    );
+    await this.#http.send({
+      call: "volumes.rename",
+      kind: "action",
+      method: "POST",
+      path: path`/v2/volumes/${id}/name`,
+      body,
+      response: z.unknown(),
+      options,
+    });
+  }
+
+  /**
+   * Grows a CEPH or VENDOR volume (`resizing`, then `active`). The volume must be `active` and
+   * unmounted. Shrinking is the caller's decision to refuse: the API documents no shrink.
+   */
+  async resize(id: string, sizeInGb: number, options?: RequestOptions): Promise<void> {
+    const body = parseRequest(z.strictObject({ sizeInGb: Size }), { sizeInGb }, "volumes.resize");
+    await this.#http.send({
+      call: "volumes.resize",
+      kind: "action",
+      method: "POST",
+      path: path`/v2/volumes/${id}/resize`,
+      body,
+      response: z.unknown(),
+      options,
+    });
+  }
+
+  /** Deletes the volume; refused while it is mounted. */
+  async delete(id: string, options?: RequestOptions): Promise<void> {
+    await this.#http.send({
+      call: "volumes.delete",
+      kind: "delete",
+      method: "DELETE",
+      path: path`/v2/volumes/${id}`,
+      response: z.unknown(),
+      options,
+    });
+  }
+
+  /**
+   * Volumes with exactly this name: in one storage type when given, else in all four (a list
+   * needs a storage type, so that is four listings).
+   */
+  async findByName(
+    name: string,
+    storageType?: StorageType,
+    options?: RequestOptions,
+  ): Promise<Volume[]> {
+    const found: Volume[] = [];
+    for (const type of storageType ? [storageType] : STORAGE_TYPES) {
+      for await (const volume of this.list({ storageType: type }, options)) {
+        if (volume.name === name) found.push(volume);
+      }
+    }
+    return found;
+  }
+}

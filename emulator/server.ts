@@ -198,6 +198,6 @@ function queryObject(params: URLSearchParams): Record<string, string> {
   return result;
 }
 
-function isLoopback(address: string | undefined): boolean {
+export function isLoopback(address: string | undefined): boolean {
   return address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1";
 }

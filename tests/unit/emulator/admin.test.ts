@@ -1,4 +1,5 @@
 import { AdminError } from "../../../emulator";
+import { isLoopback } from "../../../emulator/server";
 import { CEPH_VOLUME, ENDPOINT, POD, startApi, type Api, type Reply } from "./helpers";
 
 let api: Api;
@@ -269,4 +270,15 @@ describe("HTTP admin API", () => {
     expect(reply.status).toBe(409);
     expect(reply.json.error).toContain("PENDING");
   });
+});
+
+test.each([
+  ["127.0.0.1", true],
+  ["::1", true],
+  ["::ffff:127.0.0.1", true],
+  ["10.0.0.5", false],
+  ["::ffff:192.168.1.2", false],
+  [undefined, false],
+])("the admin API serves %s: %s", (address, allowed) => {
+  expect(isLoopback(address)).toBe(allowed);
 });

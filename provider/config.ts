@@ -1,0 +1,48 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { YottaClient } from "../client";
+
+/** The real service; the emulator or a staging URL comes from `yotta:apiUrl` / `YOTTA_API_URL`. */
+export const DEFAULT_API_URL = "https://api.yottalabs.ai";
+
+interface Settings {
+  apiKey?: string;
+  apiUrl?: string;
+}
+
+// Module state of the provider process, shared by every resource it serves: the settings from
+// `configure` and one client (one keep-alive connection pool, one retry policy). Nothing here is
+// ever serialized into the state.
+let settings: Settings = {};
+let client: YottaClient | undefined;
+
+/**
+ * Called once per serialized provider by the dynamic-provider host, with the stack's `yotta:*`
+ * configuration (secrets arrive decrypted). `destroy` and a refresh that does not run the program
+ * get the configuration saved by the last `up`.
+ */
+export async function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+  const apiKey = nonEmpty(req.config.get("yotta:apiKey"));
+  const apiUrl = nonEmpty(req.config.get("yotta:apiUrl"));
+  if (apiKey !== settings.apiKey || apiUrl !== settings.apiUrl) {
+    settings = { apiKey, apiUrl };
+    client = undefined;
+  }
+}
+
+/** The provider process's client, made on first use from the configuration or the environment. */
+export function yotta(): YottaClient {
+  if (client) return client;
+  const apiKey = settings.apiKey ?? nonEmpty(process.env.YOTTA_API_KEY);
+  if (apiKey === undefined) {
+    throw new Error(
+      "No Yotta API key: run `pulumi config set yotta:apiKey --secret` or set YOTTA_API_KEY.",
+    );
+  }
+  const baseUrl = settings.apiUrl ?? nonEmpty(process.env.YOTTA_API_URL) ?? DEFAULT_API_URL;
+  client = new YottaClient({ apiKey, baseUrl });
+  return client;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value;
+}

@@ -1,0 +1,100 @@
+import type { EngineEvent, StepEventMetadata } from "@pulumi/pulumi/automation";
+import { compareInputs, maskedFields } from "./compare";
+import type { DriftedResource, DriftFailure } from "./report";
+
+/** What one `refresh --preview-only` said, before the caller decides the status. */
+export interface RefreshFindings {
+  checked: number;
+  resources: DriftedResource[];
+  /** Error diagnostics, already stripped of stack traces. */
+  errors: DriftFailure[];
+}
+
+const SECRET_NOTE =
+  "The provider reports a change that no visible field explains: it is in a secret field, " +
+  "whose values are never shown.";
+
+/**
+ * Reads the engine events of a refresh preview.
+ *
+ * What CLI 3.248 sends, per resource, in the `resOutputsEvent` of a refresh preview (measured with
+ * the real CLI): `op: "same"` when the provider's `diff` of the refreshed outputs against the
+ * stored inputs finds nothing; `op: "update"` with `old.inputs` (the last applied inputs) and
+ * `new.outputs` (what `read` returned) when it finds a change; `op: "delete"` with `new: null`
+ * when `read` reports the resource gone. `diffs` and `detailedDiff` are empty for dynamic
+ * providers, so the fields are worked out here from those two property maps.
+ */
+export function findingsFromEvents(events: readonly EngineEvent[]): RefreshFindings {
+  const findings: RefreshFindings = { checked: 0, resources: [], errors: [] };
+  for (const event of events) {
+    const step = event.resOutputsEvent?.metadata;
+    if (step && isManaged(step)) {
+      findings.checked += 1;
+      const drifted = driftOf(step);
+      if (drifted) findings.resources.push(drifted);
+    }
+    const diagnostic = event.diagnosticEvent;
+    if (diagnostic?.severity === "error") {
+      const message = cleanMessage(diagnostic.message);
+      if (message) findings.errors.push(failureAt(diagnostic.urn, message));
+    }
+  }
+  // The engine closes a failed run with a bare "preview failed"; it adds nothing to the errors
+  // that say why.
+  if (findings.errors.some((e) => e.urn)) {
+    findings.errors = findings.errors.filter((e) => e.urn || !/^preview failed$/i.test(e.message));
+  }
+  // The engine reads resources in parallel: sort so that two runs over the same drift print alike.
+  findings.resources.sort((a, b) => a.urn.localeCompare(b.urn));
+  findings.errors.sort((a, b) => (a.urn ?? "").localeCompare(b.urn ?? ""));
+  return findings;
+}
+
+/** Resources a provider reads on refresh; not the stack, components or provider instances. */
+function isManaged(step: StepEventMetadata): boolean {
+  return step.old?.custom === true && !step.type.startsWith("pulumi:providers:");
+}
+
+function driftOf(step: StepEventMetadata): DriftedResource | undefined {
+  const base = {
+    urn: step.urn,
+    type: displayType(step.type),
+    name: nameOf(step.urn),
+    id: step.old?.id ?? "",
+  };
+  if (step.op === "delete") return { ...base, kind: "deleted", fields: [] };
+  if (step.op !== "update") return undefined;
+
+  const { visible, secret } = compareInputs(step.old?.inputs ?? {}, step.new?.outputs ?? {});
+  if (visible.length > 0) return { ...base, kind: "changed", fields: visible };
+  return { ...base, kind: "changed", fields: maskedFields(secret), note: SECRET_NOTE };
+}
+
+/** `pulumi-nodejs:dynamic/yotta:Pod` → `yotta:Pod`; any other token is already what users see. */
+export function displayType(token: string): string {
+  return /^pulumi-nodejs:dynamic\/(.+)$/.exec(token)?.[1] ?? token;
+}
+
+/** `urn:pulumi:<stack>::<project>::<type>::<name>`; a name may itself contain `::`. */
+export function nameOf(urn: string): string {
+  return urn.split("::").slice(3).join("::") || urn;
+}
+
+function failureAt(urn: string | undefined, message: string): DriftFailure {
+  if (!urn) return { message };
+  const type = urn.split("::")[2]?.split("$").pop();
+  return { urn, type: type ? displayType(type) : undefined, name: nameOf(urn), message };
+}
+
+/**
+ * A diagnostic as a reader wants it: without the engine's "Preview failed: " prefix and without
+ * stack-trace lines (a provider error's trace is noise in a CI log and can name local paths).
+ */
+export function cleanMessage(message: string): string {
+  return message
+    .replace(/^Preview failed: /, "")
+    .split("\n")
+    .filter((line) => !/^\s+at\s/.test(line))
+    .join("\n")
+    .trim();
+}

@@ -1,0 +1,14 @@
+/**
+ * pulumi-yotta: the Yotta Labs GPU cloud as Pulumi resources.
+ *
+ * ```ts
+ * import * as yotta from "pulumi-yotta";
+ * const pod = new yotta.Pod("trainer", { image: "pytorch/pytorch", gpuType: "NVIDIA_H100_80G", gpuCount: 8 });
+ * ```
+ */
+export { Pod, type PodArgs } from "./pod";
+export { Endpoint, type EndpointArgs } from "./endpoint";
+export { Volume, type VolumeArgs } from "./volume";
+export { Credential, type CredentialArgs } from "./credential";
+export { Vm, type VmArgs } from "./vm";
+export type * from "./types";

@@ -211,8 +211,9 @@ export const Task = z.looseObject({
   deliveryStatus: optional(status<"INIT" | "SUCCESS" | "FAILED" | "MAX_RETRIES_EXCEEDED">(upper)),
   deliveryAttempts: optional(Int),
   error: optional(Str),
-  input: z.unknown(),
-  output: z.unknown(),
+  /** The task's input and output, as the service holds them; the list leaves them out. */
+  input: z.unknown().optional(),
+  output: z.unknown().optional(),
   headers: optional(z.record(z.string(), Str)),
   createdAt: optional(Timestamp),
   updatedAt: optional(Timestamp),

@@ -75,3 +75,16 @@ export function checkInputs(schema: z.ZodType, news: Record<string, unknown>): C
 function withProvider(inputs: Record<string, unknown>, provider: unknown): Record<string, unknown> {
   return provider === undefined ? inputs : { ...inputs, [PROVIDER_KEY]: provider };
 }
+
+/**
+ * The inputs among what the engine hands a provider method: `create` gets the checked inputs plus
+ * `__provider`; `read`, `update` and `delete` get stored outputs, which also carry what the cloud
+ * reported. Parsing these with a strict input schema needs only the schema's own keys.
+ */
+export function pickInputs(
+  shape: z.ZodObject,
+  props: Record<string, unknown>,
+): Record<string, unknown> {
+  const keys = new Set(Object.keys(shape.shape));
+  return Object.fromEntries(Object.entries(props).filter(([key]) => keys.has(key)));
+}

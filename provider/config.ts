@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { YottaClient } from "../client";
+import { YottaClient, type PollInterval } from "../client";
 
 /** The real service; the emulator or a staging URL comes from `yotta:apiUrl` / `YOTTA_API_URL`. */
 export const DEFAULT_API_URL = "https://api.yottalabs.ai";
@@ -41,6 +41,23 @@ export function yotta(): YottaClient {
   const baseUrl = settings.apiUrl ?? nonEmpty(process.env.YOTTA_API_URL) ?? DEFAULT_API_URL;
   client = new YottaClient({ apiKey, baseUrl });
   return client;
+}
+
+/**
+ * The pause between status polls. The client's default (1 s growing to 10 s) suits the real
+ * service, where a pod takes minutes; `YOTTA_POLL_INTERVAL_MS` shortens it against the emulator,
+ * whose transitions take milliseconds.
+ */
+export function pollInterval(): PollInterval | undefined {
+  const raw = nonEmpty(process.env.YOTTA_POLL_INTERVAL_MS);
+  if (raw === undefined) return undefined;
+  const ms = Number(raw);
+  if (!Number.isFinite(ms) || ms <= 0) {
+    throw new Error(
+      `YOTTA_POLL_INTERVAL_MS must be a positive number of milliseconds, not "${raw}"`,
+    );
+  }
+  return { initialMs: ms, maxMs: Math.max(ms, 10 * ms), factor: 1.5 };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

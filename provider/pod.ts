@@ -2,8 +2,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { Pod as LivePod, PodCreate } from "../client";
 import { isNotFound, isPodPaused, waitFor } from "../client";
-import { checkInputs, type CheckResult } from "./check";
-import { yotta } from "./config";
+import { checkInputs, pickInputs, type CheckResult } from "./check";
+import { pollInterval, yotta } from "./config";
 import { createOnce } from "./create";
 import { diffByTable, type FieldTable } from "./diff";
 import { ResourceInitError } from "./init-error";
@@ -189,7 +189,7 @@ export async function diff(
 }
 
 export async function create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
-  const inputs = PodInputs.parse(raw);
+  const inputs = PodInputs.parse(storedInputs(raw));
   const deadline = deadlineFor("create", inputs.timeouts, TIMEOUTS);
   const client = yotta();
   const pod = inputs.adoptId
@@ -246,6 +246,7 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
     done: (p) => p === undefined || p.status === "TERMINATED",
     failed: () => false,
     deadline,
+    interval: pollInterval(),
     describe: `pod ${name} to terminate`,
     onProgress: (p) => progress("pod", name, p?.status ?? "gone"),
   });
@@ -266,6 +267,7 @@ async function settle(
       done: (p) => p.status === "RUNNING" || isPaused(p),
       failed: (p) => p.status === "FAILED" || p.status === "TERMINATED",
       deadline,
+      interval: pollInterval(),
       describe: `pod ${name} to start`,
       onProgress: (p) => progress("pod", name, p.status),
     });
@@ -275,6 +277,7 @@ async function settle(
         done: (p) => p.status === "RUNNING",
         failed: (p) => p.status === "FAILED" || p.status === "TERMINATED",
         deadline,
+        interval: pollInterval(),
         describe: `pod ${name} to resume`,
         onProgress: (p) => progress("pod", name, p.status),
       });
@@ -284,6 +287,7 @@ async function settle(
         done: isPaused,
         failed: (p) => p.status === "FAILED" || p.status === "TERMINATED",
         deadline,
+        interval: pollInterval(),
         describe: `pod ${name} to pause`,
         onProgress: (p) => progress("pod", name, p.status),
       });
@@ -436,10 +440,8 @@ function outputs(inputs: PodInputs, pod: LivePod): PodOutputs {
   };
 }
 
-/** The stored inputs among a resource's stored outputs (which also carry what the cloud said). */
 function storedInputs(props: Record<string, unknown>): Record<string, unknown> {
-  const keys = Object.keys(PodShape.shape);
-  return Object.fromEntries(Object.entries(props).filter(([k]) => keys.includes(k)));
+  return pickInputs(PodShape, props);
 }
 
 const isPaused = isPodPaused;

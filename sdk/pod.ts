@@ -124,7 +124,13 @@ export class Pod extends pulumi.dynamic.Resource {
     super(
       provider,
       name,
-      { ...OUTPUTS, ...args, autonamePrefix: name },
+      {
+        ...OUTPUTS,
+        ...args,
+        // Environment values are often tokens: encrypted in the state's inputs as well as outputs.
+        environment: args.environment === undefined ? undefined : pulumi.secret(args.environment),
+        autonamePrefix: name,
+      },
       withSecretOutputs(opts, ["environment"]),
       "yotta",
       "Pod",

@@ -18,6 +18,11 @@ export function formatReport(report: DriftReport, format: DriftFormat): string {
 /** For a terminal or a CI log. */
 export function formatText(report: DriftReport): string {
   const lines = [`Stack ${report.stack}: ${headline(report)}`, ""];
+  if (report.errors.length > 0) {
+    lines.push("Errors:");
+    for (const error of report.errors) lines.push(`  ${failureText(error)}`);
+    lines.push("");
+  }
   for (const resource of report.resources) {
     lines.push(`${resource.kind === "deleted" ? "-" : "~"} ${describe(resource)}`);
     lines.push(`    urn: ${resource.urn}`);
@@ -29,16 +34,12 @@ export function formatText(report: DriftReport): string {
     if (resource.note) lines.push(`    note: ${resource.note}`);
     lines.push("");
   }
-  if (report.errors.length > 0) {
-    lines.push("Errors:");
-    for (const error of report.errors) lines.push(`  ${failureText(error)}`);
-    lines.push("");
-  }
-  if (report.status === "drift")
+  if (report.status === "drift") {
     lines.push(
       remedy(report, (command) => command),
       "",
     );
+  }
   return `${lines.join("\n").trimEnd()}\n`;
 }
 
@@ -50,6 +51,15 @@ export function formatMarkdown(report: DriftReport): string {
     `**${capitalize(headline(report))}**`,
     "",
   ];
+  if (report.errors.length > 0) {
+    lines.push("### Errors", "");
+    for (const error of report.errors) {
+      const where = error.type && error.name ? `\`${error.type}\` ${cell(error.name)}: ` : "";
+      // An error can quote HTML-like text (`<anonymous>`) that GitHub would swallow as a tag.
+      lines.push(`- ${where}${error.message.replace(/</g, "&lt;")}`);
+    }
+    lines.push("");
+  }
   if (report.resources.length > 0) {
     lines.push(
       "| Resource | Drift | Field | Expected | Actual |",
@@ -65,7 +75,7 @@ export function formatMarkdown(report: DriftReport): string {
         const first = i === 0;
         lines.push(
           `| ${first ? name : ""} | ${first ? "changed" : ""} | ${code(field.path)} | ` +
-            `${code(render(field, "expected"))} | ${code(render(field, "actual"))} |`,
+            `${markdownValue(field, "expected")} | ${markdownValue(field, "actual")} |`,
         );
       });
       if (resource.fields.length === 0) lines.push(`| ${name} | changed | | | |`);
@@ -77,11 +87,6 @@ export function formatMarkdown(report: DriftReport): string {
     lines.push("<details><summary>Resource URNs</summary>", "");
     for (const resource of report.resources) lines.push(`- ${code(resource.urn)}`);
     lines.push("", "</details>", "");
-  }
-  if (report.errors.length > 0) {
-    lines.push("### Errors", "");
-    for (const error of report.errors) lines.push(`- ${failureText(error)}`);
-    lines.push("");
   }
   if (report.status === "drift") lines.push(remedy(report, code), "");
   return `${lines.join("\n").trimEnd()}\n`;
@@ -142,6 +147,10 @@ function render(field: DriftedField, side: "expected" | "actual"): string {
   if (field.secret) return "[secret]";
   const value = field[side];
   return value === undefined ? "(not set)" : JSON.stringify(value);
+}
+
+function markdownValue(field: DriftedField, side: "expected" | "actual"): string {
+  return !field.secret && field[side] === undefined ? "*not set*" : code(render(field, side));
 }
 
 /** Text in a table cell: a pipe or a line break would end the cell or the row. */

@@ -1,0 +1,298 @@
+// `pulumi-yotta drift`, the real command against the real engine: a stack of small file-backed
+// resources is deployed, changed behind Pulumi's back, and checked by running sdk/cli.ts in its
+// own process with nothing but the environment a user would have.
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import type { DriftReport } from "../../sdk/drift";
+import { createTestStack, engineEnv, repoRoot, type TestStack } from "../support/engine";
+
+interface NoteInputs {
+  /** The note's file: the "cloud" this resource lives in. */
+  file: string;
+  content: string;
+  labels: Record<string, string>;
+  token: string;
+}
+
+// A stand-in for a cloud resource with the shape of ours: `read` returns the live desired-state
+// fields plus an output that changes on every read, `diff` compares only the desired fields.
+// Runs in the dynamic-provider process from serialized text, hence `require` inside the methods
+// (see engine-smoke.test.ts).
+/* eslint-disable @typescript-eslint/no-require-imports -- see above */
+const noteProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: NoteInputs) {
+    const fsp = require("node:fs/promises") as typeof import("node:fs/promises");
+    const { content, labels, token } = inputs;
+    await fsp.writeFile(inputs.file, JSON.stringify({ content, labels, token }));
+    return { id: inputs.file, outs: { ...inputs, readAt: new Date().toISOString() } };
+  },
+  async read(id: string, props: NoteInputs) {
+    const fsp = require("node:fs/promises") as typeof import("node:fs/promises");
+    if (process.env.NOTES_API_DOWN) {
+      // Deliberately careless, like a provider that puts its credentials in an error: the drift
+      // command must not print them.
+      throw new Error(
+        `cannot reach the notes API at http://127.0.0.1:9 with key ${process.env.YOTTA_API_KEY}`,
+      );
+    }
+    let live: Pick<NoteInputs, "content" | "labels" | "token">;
+    try {
+      live = JSON.parse(await fsp.readFile(id, "utf8"));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return {};
+      throw err;
+    }
+    return { id, props: { ...props, ...live, readAt: new Date().toISOString() } };
+  },
+  async diff(_id: string, olds: NoteInputs, news: NoteInputs) {
+    const { isDeepStrictEqual } = require("node:util") as typeof import("node:util");
+    const fields = ["content", "labels", "token"] as const;
+    return { changes: fields.some((f) => !isDeepStrictEqual(olds[f], news[f])) };
+  },
+  async delete(id: string) {
+    const fsp = require("node:fs/promises") as typeof import("node:fs/promises");
+    await fsp.rm(id, { force: true });
+  },
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+class Note extends pulumi.dynamic.Resource {
+  constructor(name: string, args: { [K in keyof NoteInputs]: pulumi.Input<NoteInputs[K]> }) {
+    super(noteProvider, name, { readAt: undefined, ...args }, {}, "test", "Note");
+  }
+}
+
+const API_KEY = "yk-live-7f3a9c2e41d8";
+const ORIGINAL_TOKEN = "tok-c-original-5d1e";
+
+const cli = path.join(repoRoot, "sdk", "cli.ts");
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe("pulumi-yotta drift", () => {
+  let test: TestStack;
+  let cloud: string;
+  let userEnv: Record<string, string>;
+
+  const noteFile = (name: string) => path.join(cloud, `${name}.json`);
+  const readNote = (name: string) => JSON.parse(fs.readFileSync(noteFile(name), "utf8"));
+  const writeNote = (name: string, note: object) =>
+    fs.writeFileSync(noteFile(name), JSON.stringify(note));
+
+  /** The command in its own process, as `npx pulumi-yotta drift ...` would run it. */
+  function drift(args: string[], env: Record<string, string> = {}): Promise<Run> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        ["--require", "ts-node/register/transpile-only", cli, "drift", ...args],
+        { cwd: repoRoot, env: { ...process.env, ...userEnv, ...env } },
+      );
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  async function driftJson(
+    env?: Record<string, string>,
+  ): Promise<{ run: Run; report: DriftReport }> {
+    const run = await drift(["--stack", "test", "--cwd", test.workDir, "--format", "json"], env);
+    return { run, report: JSON.parse(run.stdout) as DriftReport };
+  }
+
+  const urn = (name: string) =>
+    `urn:pulumi:test::drift-command::pulumi-nodejs:dynamic/test:Note::${name}`;
+
+  beforeAll(async () => {
+    test = await createTestStack({
+      name: "drift-command",
+      program: async () => {
+        new Note("a", {
+          file: noteFile("a"),
+          content: "alpha",
+          labels: { team: "ml", tier: "gold" },
+          token: "tok-a",
+        });
+        new Note("b", { file: noteFile("b"), content: "beta", labels: {}, token: "tok-b" });
+        new Note("c", {
+          file: noteFile("c"),
+          content: "gamma",
+          labels: {},
+          token: pulumi.secret(ORIGINAL_TOKEN),
+        });
+      },
+    });
+    cloud = path.join(test.workDir, "cloud");
+    fs.mkdirSync(cloud);
+    // What a user's shell or CI job has: the backend, the passphrase, `pulumi` on PATH, the key.
+    userEnv = {
+      ...engineEnv({ backendDir: path.join(test.workDir, ".pulumi-state") }),
+      YOTTA_API_KEY: API_KEY,
+    };
+    const up = await test.stack.up();
+    expect(up.summary.result).toBe("succeeded");
+    // A second stack, selected: the check of "test" must not change which stack is selected.
+    await test.stack.workspace.createStack("other");
+  });
+
+  afterAll(async () => {
+    if (!test) return;
+    await test.stack.destroy();
+    await test.cleanup();
+  });
+
+  it("exits 0 when the cloud matches, though outputs such as readAt change on every read", async () => {
+    const { run, report } = await driftJson();
+
+    expect(run.code).toBe(0);
+    expect(report).toEqual({
+      stack: "test",
+      status: "in-sync",
+      checked: 3,
+      resources: [],
+      errors: [],
+    });
+    expect(run.stderr).toContain("Checking stack test for drift");
+  });
+
+  it("exits 2 naming each changed field with its expected and actual value", async () => {
+    writeNote("a", { ...readNote("a"), content: "ALPHA", labels: { team: "infra", tier: "gold" } });
+
+    const { run, report } = await driftJson();
+
+    expect(run.code).toBe(2);
+    expect(report).toEqual({
+      stack: "test",
+      status: "drift",
+      checked: 3,
+      resources: [
+        {
+          urn: urn("a"),
+          type: "test:Note",
+          name: "a",
+          id: noteFile("a"),
+          kind: "changed",
+          fields: [
+            { path: "content", expected: "alpha", actual: "ALPHA", secret: false },
+            { path: "labels.team", expected: "ml", actual: "infra", secret: false },
+          ],
+        },
+      ],
+      errors: [],
+    });
+  });
+
+  it("prints the same drift as text and as markdown, and leaves the state alone", async () => {
+    const text = await drift(["--stack", "test", "--cwd", test.workDir]);
+    const markdown = await drift(["-s", "test", "-C", test.workDir, "--format", "markdown"]);
+
+    expect(text.code).toBe(2);
+    expect(text.stdout).toContain("Stack test: 1 of 3 resources drifted");
+    expect(text.stdout).toContain(
+      ["    content", '      expected: "alpha"', '      actual:   "ALPHA"'].join("\n"),
+    );
+    expect(markdown.code).toBe(2);
+    expect(markdown.stdout).toContain(
+      '| `test:Note` a | changed | `content` | `"alpha"` | `"ALPHA"` |',
+    );
+    // A preview: the state still holds what was deployed.
+    const state = await test.stack.exportStack();
+    const a = state.deployment.resources.find((r: { urn: string }) => r.urn === urn("a"));
+    expect(a.outputs.content).toBe("alpha");
+  });
+
+  it("exits 2 reporting a resource deleted outside Pulumi", async () => {
+    writeNote("a", { ...readNote("a"), content: "alpha", labels: { team: "ml", tier: "gold" } });
+    const b = readNote("b");
+    fs.rmSync(noteFile("b"));
+
+    const { run, report } = await driftJson();
+    writeNote("b", b);
+
+    expect(run.code).toBe(2);
+    expect(report.resources).toEqual([
+      {
+        urn: urn("b"),
+        type: "test:Note",
+        name: "b",
+        id: noteFile("b"),
+        kind: "deleted",
+        fields: [],
+      },
+    ]);
+  });
+
+  it("exits 2 for a changed secret without ever printing its old or new value", async () => {
+    writeNote("c", { ...readNote("c"), token: "tok-c-rotated-88e0" });
+
+    // One after the other: two refreshes of one stack at once could meet the backend's lock.
+    const { run, report } = await driftJson();
+    const text = await drift(["--stack", "test", "--cwd", test.workDir]);
+    const markdown = await drift([
+      "--stack",
+      "test",
+      "--cwd",
+      test.workDir,
+      "--format",
+      "markdown",
+    ]);
+    writeNote("c", { ...readNote("c"), token: ORIGINAL_TOKEN });
+
+    expect(run.code).toBe(2);
+    expect(report.resources).toEqual([
+      expect.objectContaining({
+        name: "c",
+        kind: "changed",
+        fields: [{ path: "token", expected: "[secret]", actual: "[secret]", secret: true }],
+      }),
+    ]);
+    for (const { stdout, stderr } of [run, text, markdown]) {
+      expect(stdout + stderr).not.toContain(ORIGINAL_TOKEN);
+      expect(stdout + stderr).not.toContain("tok-c-rotated-88e0");
+    }
+  });
+
+  it("is back to 0 once the cloud matches again", async () => {
+    const { run, report } = await driftJson();
+
+    expect(run.code).toBe(0);
+    expect(report.status).toBe("in-sync");
+  });
+
+  it("exits 1 when the API is unreachable, with the reason, no stack trace and no API key", async () => {
+    const { run, report } = await driftJson({ NOTES_API_DOWN: "1" });
+
+    expect(run.code).toBe(1);
+    expect(report.status).toBe("error");
+    expect(report.errors.map((e) => e.name)).toEqual(["a", "b", "c"]);
+    expect(report.errors[0]?.message).toBe(
+      "cannot reach the notes API at http://127.0.0.1:9 with key ***",
+    );
+    expect(run.stdout + run.stderr).not.toContain(API_KEY);
+    expect(run.stdout + run.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it("exits 1 naming a stack that does not exist", async () => {
+    const run = await drift(["--stack", "nope", "--cwd", test.workDir]);
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe(
+      "Stack nope: the drift check failed.\n\nErrors:\n  no stack named 'nope' found\n",
+    );
+  });
+
+  it("has not changed which stack is selected", async () => {
+    const selected = await test.stack.workspace.stack();
+
+    expect(selected?.name).toBe("other");
+  });
+});

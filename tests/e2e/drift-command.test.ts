@@ -1,12 +1,16 @@
-// `pulumi-yotta drift`, the real command against the real engine: a stack of small file-backed
-// resources is deployed, changed behind Pulumi's back, and checked by running sdk/cli.ts in its
-// own process with nothing but the environment a user would have.
+// `pulumi-yotta drift`, the real command against the real engine: stacks are deployed, changed
+// behind Pulumi's back, and checked by running sdk/cli.ts in its own process with nothing but the
+// environment a user would have. First over small file-backed resources defined here (every
+// kind of drift, a secret, a failing read), then over each Yotta resource type against the
+// emulator.
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { DriftReport } from "../../sdk/drift";
+import * as yotta from "pulumi-yotta";
 import { createTestStack, engineEnv, repoRoot, type TestStack } from "../support/engine";
+import { createYottaStack, type YottaStack } from "../support/yotta-stack";
 
 interface NoteInputs {
   /** The note's file: the "cloud" this resource lives in. */
@@ -75,6 +79,23 @@ interface Run {
   stderr: string;
 }
 
+/** The command in its own process, as `npx pulumi-yotta drift ...` would run it. */
+function runDrift(args: string[], env: Record<string, string>): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ["--require", "ts-node/register/transpile-only", cli, "drift", ...args],
+      { cwd: repoRoot, env: { ...process.env, ...env } },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 describe("pulumi-yotta drift", () => {
   let test: TestStack;
   let cloud: string;
@@ -85,22 +106,8 @@ describe("pulumi-yotta drift", () => {
   const writeNote = (name: string, note: object) =>
     fs.writeFileSync(noteFile(name), JSON.stringify(note));
 
-  /** The command in its own process, as `npx pulumi-yotta drift ...` would run it. */
-  function drift(args: string[], env: Record<string, string> = {}): Promise<Run> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        ["--require", "ts-node/register/transpile-only", cli, "drift", ...args],
-        { cwd: repoRoot, env: { ...process.env, ...userEnv, ...env } },
-      );
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+  const drift = (args: string[], env: Record<string, string> = {}) =>
+    runDrift(args, { ...userEnv, ...env });
 
   async function driftJson(
     env?: Record<string, string>,
@@ -294,5 +301,121 @@ describe("pulumi-yotta drift", () => {
     const selected = await test.stack.workspace.stack();
 
     expect(selected?.name).toBe("other");
+  });
+});
+
+// The same command over a Yotta pod, against the emulator: the provider's own read and diff.
+describe("pulumi-yotta drift over a pod", () => {
+  let t: YottaStack;
+  let podId: string;
+
+  function driftPod(): Promise<{ run: Run; report: DriftReport }> {
+    const env = {
+      ...engineEnv({ backendDir: path.join(t.workDir, ".pulumi-state") }),
+      // The emulator's key reaches the provider through the stack's secret config; this one is
+      // a decoy that must not appear either.
+      YOTTA_API_KEY: API_KEY,
+    };
+    return runDrift(["--stack", "test", "--cwd", t.workDir, "--format", "json"], env).then(
+      (run) => ({ run, report: JSON.parse(run.stdout) as DriftReport }),
+    );
+  }
+
+  async function waitForStatus(status: string): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while ((await t.client.pods.get(podId)).status !== status) {
+      if (Date.now() > deadline) throw new Error(`pod ${podId} did not become ${status}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  const podUrn = "urn:pulumi:test::drift-pod::pulumi-nodejs:dynamic/yotta:Pod::trainer";
+
+  beforeAll(async () => {
+    t = await createYottaStack({
+      name: "drift-pod",
+      program: async () => {
+        const pod = new yotta.Pod("trainer", {
+          image: "pytorch/pytorch:2.4.0",
+          gpuType: "NVIDIA_RTX_4090_24G",
+          gpuCount: 1,
+          regions: ["us-east-1"],
+          environment: { HF_TOKEN: "hf-secret-value" },
+          expose: [{ port: 22, protocol: "SSH" }],
+        });
+        return { id: pod.id };
+      },
+    });
+    const up = await t.stack.up();
+    podId = String(up.outputs.id?.value);
+  });
+
+  afterAll(() => t?.dispose());
+
+  it("exits 0 on the pod as deployed", async () => {
+    const { run, report } = await driftPod();
+
+    expect(run.code).toBe(0);
+    expect(report).toMatchObject({ status: "in-sync", checked: 1 });
+  });
+
+  it("exits 2 when the pod was paused from the console", async () => {
+    await t.client.pods.pause(podId);
+    await waitForStatus("PAUSED");
+
+    const { run, report } = await driftPod();
+
+    expect(run.code).toBe(2);
+    expect(report.resources).toEqual([
+      {
+        urn: podUrn,
+        type: "yotta:Pod",
+        name: "trainer",
+        id: podId,
+        kind: "changed",
+        fields: [{ path: "running", expected: true, actual: false, secret: false }],
+      },
+    ]);
+    expect(run.stdout).not.toContain("hf-secret-value");
+  });
+
+  it("exits 2 when the pod was terminated from the console", async () => {
+    await t.client.pods.resume(podId);
+    await waitForStatus("RUNNING");
+    await t.client.pods.delete(podId);
+
+    const { run, report } = await driftPod();
+
+    expect(run.code).toBe(2);
+    expect(report.resources).toEqual([
+      { urn: podUrn, type: "yotta:Pod", name: "trainer", id: podId, kind: "deleted", fields: [] },
+    ]);
+  });
+
+  it("exits 1 when the API is unreachable, naming the pod, without the API key", async () => {
+    // Every connection to the API dropped before an answer, after the client's retries too.
+    // (Pointing yotta:apiUrl elsewhere would not do: refresh uses the config of the last up.)
+    t.emulator.admin.setFaults([{ type: "reset" }]);
+    let result: { run: Run; report: DriftReport };
+    try {
+      result = await driftPod();
+    } finally {
+      t.emulator.admin.clearFaults();
+    }
+
+    expect(result.run.code).toBe(1);
+    expect(result.report.status).toBe("error");
+    expect(result.report.errors).toEqual([
+      {
+        urn: podUrn,
+        type: "yotta:Pod",
+        name: "trainer",
+        message: expect.stringMatching(/^pods\.get \(GET \/v2\/pods\/\d+\): connection failed/),
+      },
+    ]);
+    const output = result.run.stdout + result.run.stderr;
+    expect(output).not.toContain(t.emulator.apiKey);
+    expect(output).not.toContain(API_KEY);
+    expect(output).not.toMatch(/^\s+at /m);
   });
 });

@@ -1,0 +1,445 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import type { Volume as LiveVolume, VolumeCreate } from "../client";
+import { isBusy, isNotFound, waitFor } from "../client";
+import { checkInputs, type CheckResult } from "./check";
+import { pollInterval, yotta } from "./config";
+import { createOnce } from "./create";
+import { diffByTable, type FieldTable } from "./diff";
+import { ResourceInitError } from "./init-error";
+import { NAME_RULES, resolveName } from "./naming";
+import { progress } from "./progress";
+import { liveDesired } from "./refresh";
+import { CommonInputs, Text } from "./schemas";
+import { deadlineFor, Timeouts, type TimeoutDefaults } from "./timeouts";
+
+export { configure } from "./config";
+
+const TIMEOUTS: TimeoutDefaults = { create: "10m", update: "10m", delete: "10m" };
+
+const STORAGE_TYPES = ["S3", "R2", "CEPH", "VENDOR"] as const;
+type StorageType = (typeof STORAGE_TYPES)[number];
+
+const VolumeShape = z.strictObject({
+  name: Text(255).optional(),
+  storageType: z.enum(STORAGE_TYPES, { error: "must be S3, R2, CEPH or VENDOR" }),
+  region: Text(64).optional(),
+  sizeInGb: z
+    .number({ error: "must be a number" })
+    .int({ message: "must be a whole number" })
+    .min(1, { message: "must be 1-10240" })
+    .max(10240, { message: "must be 1-10240" })
+    .optional(),
+  vendorVolumeType: z.enum(["NVMe", "HDD"], { error: "must be NVMe or HDD" }).optional(),
+  ...CommonInputs,
+});
+
+type Field = "region" | "sizeInGb" | "vendorVolumeType";
+
+/**
+ * yotta-api.md §4: which fields each storage type needs, and which it has no use for. S3 has no
+ * region; the object stores (S3, R2) have no fixed size; only VENDOR volumes have a vendor type.
+ * Refusing the extra fields here keeps a request the service might reject, or silently ignore
+ * (leaving a permanent diff), from ever being sent.
+ */
+const PER_TYPE: Record<StorageType, { required: Field[]; refused: Field[] }> = {
+  S3: { required: [], refused: ["region", "sizeInGb", "vendorVolumeType"] },
+  R2: { required: [], refused: ["sizeInGb", "vendorVolumeType"] },
+  CEPH: { required: ["region", "sizeInGb"], refused: ["vendorVolumeType"] },
+  VENDOR: { required: ["region", "sizeInGb", "vendorVolumeType"], refused: [] },
+};
+
+/** A volume's inputs, normalized: what `check` returns and what `diff` and `read` compare. */
+export const VolumeInputs = VolumeShape.superRefine((volume, ctx) => {
+  const rules = PER_TYPE[volume.storageType];
+  for (const field of rules.required) {
+    if (volume[field] === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [field],
+        message: `is required for storageType ${volume.storageType}`,
+      });
+    }
+  }
+  for (const field of rules.refused) {
+    if (volume[field] !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [field],
+        message: `is not supported for storageType ${volume.storageType}`,
+      });
+    }
+  }
+});
+export type VolumeInputs = z.output<typeof VolumeInputs>;
+
+/** The inputs whose change makes a new volume; every other change is applied in place. */
+const REPLACING = ["storageType", "region", "vendorVolumeType"] as const;
+
+const FIELDS: FieldTable<VolumeInputs> = {
+  name: "update",
+  storageType: "replace",
+  region: "replace",
+  vendorVolumeType: "replace",
+  // Growing resizes in place. Shrinking is refused by `check` and again by `update`; it must never
+  // turn into a replacement, which would destroy the data the user meant to keep. (A refresh can
+  // find a volume grown out of band, so `diff` sees a shrink that `check` never did.)
+  sizeInGb: "update",
+  adoptId: (olds, news) =>
+    news.adoptId !== undefined && news.adoptId !== (olds as VolumeOutputs).id
+      ? "replace"
+      : "update",
+};
+
+/** What the state holds for a volume: the normalized inputs plus what the cloud reports. */
+export type VolumeOutputs = VolumeInputs & {
+  id: string;
+  status: string;
+  /** Pods and VMs mounting the volume. */
+  mountCount: number;
+  /** USD per hour. */
+  cost?: number;
+  createdAt?: string;
+};
+
+export async function check(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<CheckResult> {
+  const named = {
+    ...news,
+    name: resolveName(news.name, olds.name, news.autonamePrefix, NAME_RULES.volume),
+  };
+  const result = checkInputs(VolumeInputs, named);
+  const shrink = shrinkOf(olds, result.inputs);
+  if (shrink && !result.failures.some((f) => f.property === "sizeInGb")) {
+    result.failures.push({ property: "sizeInGb", reason: shrinkMessage(shrink.from, shrink.to) });
+  }
+  return { ...result, inputs: withNaming(news, result.inputs) };
+}
+
+export async function diff(
+  _id: string,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<pulumi.dynamic.DiffResult> {
+  const { changed, replaces } = diffByTable(
+    FIELDS,
+    olds as Partial<VolumeInputs>,
+    news as Partial<VolumeInputs>,
+  );
+  return {
+    changes: changed.length > 0,
+    replaces,
+    // Names are unique per account: a replacement that keeps the user's name can only be made
+    // once the old volume is gone. An auto-named one gets a fresh name and is made first.
+    deleteBeforeReplace: replaces.length > 0 && keepsName(news),
+  };
+}
+
+export async function create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
+  const inputs = VolumeInputs.parse(storedInputs(raw));
+  const deadline = deadlineFor("create", inputs.timeouts, TIMEOUTS);
+  const client = yotta();
+  const volume = inputs.adoptId
+    ? await adopt(inputs)
+    : await createOnce({
+        kind: "volume",
+        name: inputs.name!,
+        create: () => client.volumes.create(createBody(inputs)),
+        find: async () =>
+          (await client.volumes.findByName(inputs.name!, inputs.storageType)).find(
+            (v) => v.status !== "deleting" && mismatchesOf(v, inputs).length === 0,
+          ),
+      });
+  const active = await untilActive(volume, inputs, deadline, raw, "become active");
+  return { id: active.id, outs: outputs(inputs, active) };
+}
+
+export async function read(
+  id: string,
+  props: Record<string, unknown>,
+): Promise<pulumi.dynamic.ReadResult> {
+  const live = await getOrUndefined(id);
+  if (!live || live.status === "deleting") return {};
+  const stored = VolumeInputs.parse(storedInputs(props));
+  return {
+    id,
+    props: { ...outputs(stored, live), ...liveDesired(stored, desiredOf(live), REPORTED) },
+  };
+}
+
+export async function update(
+  id: string,
+  _olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<pulumi.dynamic.UpdateResult> {
+  const inputs = VolumeInputs.parse(storedInputs(news));
+  const deadline = deadlineFor("update", inputs.timeouts, TIMEOUTS);
+  const client = yotta();
+  const name = inputs.name ?? id;
+  let live = await client.volumes.get(id);
+
+  // Everything that would refuse the change is checked before the first call, so a refused
+  // resize never leaves a half-applied rename behind.
+  const resize =
+    inputs.sizeInGb !== undefined &&
+    live.sizeInGb !== undefined &&
+    inputs.sizeInGb !== live.sizeInGb;
+  if (resize && inputs.sizeInGb! < live.sizeInGb!) {
+    throw new Error(
+      `volume ${name} (${id}): sizeInGb ${shrinkMessage(live.sizeInGb!, inputs.sizeInGb!)}; ` +
+        `set it to ${live.sizeInGb} or more`,
+    );
+  }
+  if (resize && (live.mountCount ?? 0) > 0) {
+    throw new Error(
+      `volume ${name} (${id}) cannot be resized while mounted; it is mounted by ${await mountersOf(live)}. ` +
+        "Delete those or detach the volume, then run the update again.",
+    );
+  }
+
+  if (inputs.name !== undefined && inputs.name !== live.name) {
+    await client.volumes.rename(id, inputs.name);
+    progress("volume", name, `renamed from ${live.name}`);
+  }
+  if (resize) {
+    // A volume still being created or resized refuses a resize (12001): let it settle first.
+    live = await untilActive(live, inputs, deadline, news, "become active before the resize");
+    await client.volumes.resize(id, inputs.sizeInGb!);
+    progress("volume", name, `resizing from ${live.sizeInGb} GB to ${inputs.sizeInGb} GB`);
+    live = await untilActive(
+      live,
+      inputs,
+      deadline,
+      news,
+      `finish resizing to ${inputs.sizeInGb} GB`,
+      (v) => v.status === "active" && v.sizeInGb === inputs.sizeInGb,
+    );
+  } else {
+    live = await client.volumes.get(id);
+  }
+  return { outs: outputs(inputs, live) };
+}
+
+export async function remove(id: string, props: Record<string, unknown>): Promise<void> {
+  // Read leniently: state written by an older release must never block a delete.
+  const timeouts = Timeouts.safeParse(props.timeouts);
+  const deadline = deadlineFor("delete", timeouts.success ? timeouts.data : undefined, TIMEOUTS);
+  const name = typeof props.name === "string" ? props.name : id;
+  const client = yotta();
+  for (;;) {
+    try {
+      await client.volumes.delete(id);
+      break;
+    } catch (err) {
+      if (isNotFound(err)) return;
+      if (!isBusy(err)) throw err;
+      // 12001: mounted, or still being created or resized. Say who mounts it, or wait it out.
+      const live = await getOrUndefined(id);
+      if (!live) return;
+      if ((live.mountCount ?? 0) > 0) {
+        throw new Error(
+          `volume ${name} (${id}) cannot be deleted while mounted; it is mounted by ${await mountersOf(live)}. ` +
+            "Delete those first or detach the volume from them.",
+        );
+      }
+      if (live.status !== "creating" && live.status !== "resizing") throw err;
+      await waitFor(() => client.volumes.get(id), {
+        done: (v) => v.status !== "creating" && v.status !== "resizing",
+        deadline,
+        interval: pollInterval(),
+        describe: `volume ${name} to settle before its delete`,
+        onProgress: (v) => progress("volume", name, v.status),
+      });
+    }
+  }
+  await waitFor(() => getOrUndefined(id), {
+    done: (v) => v === undefined,
+    failed: (v) => v?.status === "error",
+    deadline,
+    interval: pollInterval(),
+    describe: `volume ${name} to be deleted`,
+    onProgress: (v) => progress("volume", name, v?.status ?? "gone"),
+  });
+}
+
+/**
+ * Waits until the volume is `active` (and whatever else `done` asks). A volume that exists but
+ * does not get there is recorded with its id: the error carries the outputs, so the engine keeps
+ * the resource in the state instead of losing track of storage that bills.
+ */
+async function untilActive(
+  volume: LiveVolume,
+  inputs: VolumeInputs,
+  deadline: number,
+  raw: Record<string, unknown>,
+  goal: string,
+  done: (v: LiveVolume) => boolean = (v) => v.status === "active",
+): Promise<LiveVolume> {
+  const client = yotta();
+  const name = inputs.name ?? volume.id;
+  try {
+    return await waitFor(() => client.volumes.get(volume.id), {
+      done,
+      failed: (v) => v.status === "error" || v.status === "deleting",
+      deadline,
+      interval: pollInterval(),
+      describe: `volume ${name} to ${goal}`,
+      onProgress: (v) => progress("volume", name, v.status),
+    });
+  } catch (err) {
+    const last = (await getOrUndefined(volume.id)) ?? volume;
+    throw new ResourceInitError(
+      `volume ${name} (${volume.id}) did not ${goal}: ${(err as Error).message}`,
+      volume.id,
+      outputs(inputs, last),
+      raw,
+    );
+  }
+}
+
+async function adopt(inputs: VolumeInputs): Promise<LiveVolume> {
+  const id = inputs.adoptId!;
+  const live = await getOrUndefined(id);
+  if (!live || live.status === "deleting") {
+    throw new Error(`adoptId: volume ${id} does not exist (or is being deleted)`);
+  }
+  const mismatches = mismatchesOf(live, inputs, true);
+  if (mismatches.length > 0) {
+    throw new Error(
+      `adoptId: volume ${id} does not match the declared inputs: ${mismatches.join("; ")}`,
+    );
+  }
+  return live;
+}
+
+/** Declared fields the live volume reports differently (the name only when asked). */
+function mismatchesOf(live: LiveVolume, inputs: VolumeInputs, withName = false): string[] {
+  const reported = desiredOf(live);
+  const out: string[] = [];
+  const fields = [...(withName ? (["name"] as const) : []), ...REPLACING, "sizeInGb"] as const;
+  for (const field of fields) {
+    const actual = reported[field];
+    if (actual !== undefined && actual !== inputs[field]) {
+      out.push(`${field} is ${JSON.stringify(actual)}, declared ${JSON.stringify(inputs[field])}`);
+    }
+  }
+  return out;
+}
+
+/** A smaller `sizeInGb` for a volume that is kept (nothing that replaces it changed). */
+function shrinkOf(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): { from: number; to: number } | undefined {
+  const from = olds.sizeInGb;
+  const to = news.sizeInGb;
+  if (typeof from !== "number" || typeof to !== "number" || to >= from) return undefined;
+  const replaced =
+    REPLACING.some((field) => olds[field] !== news[field]) ||
+    (news.adoptId !== undefined && news.adoptId !== olds.adoptId);
+  return replaced ? undefined : { from, to };
+}
+
+function shrinkMessage(from: number, to: number): string {
+  return `cannot shrink from ${from} GB to ${to} GB: shrinking would destroy data`;
+}
+
+/**
+ * Whether a replacement would keep the volume's name: the user chose it. `check` drops
+ * `autonamePrefix` when the user gave a name (see {@link withNaming}), so its presence means the
+ * name was derived, and the engine's second `check` of a replacement derives a fresh one.
+ */
+function keepsName(news: Record<string, unknown>): boolean {
+  return news.autonamePrefix === undefined;
+}
+
+/** The checked inputs, keeping `autonamePrefix` only when the name was derived from it. */
+function withNaming(
+  raw: Record<string, unknown>,
+  checked: Record<string, unknown>,
+): Record<string, unknown> {
+  if (raw.name === undefined || raw.name === null) return checked;
+  const { autonamePrefix: _unused, ...rest } = checked;
+  return rest;
+}
+
+function createBody(inputs: VolumeInputs): VolumeCreate {
+  return {
+    name: inputs.name!,
+    storageType: inputs.storageType,
+    region: inputs.region,
+    sizeInGb: inputs.sizeInGb,
+    vendorVolumeType: inputs.vendorVolumeType,
+  };
+}
+
+/** The desired-state fields the API reports back, in input form. */
+const REPORTED: (keyof VolumeInputs)[] = [
+  "name",
+  "storageType",
+  "region",
+  "sizeInGb",
+  "vendorVolumeType",
+];
+
+function desiredOf(volume: LiveVolume): Partial<VolumeInputs> {
+  return {
+    name: volume.name,
+    storageType: volume.storageType as StorageType,
+    region: volume.region,
+    sizeInGb: volume.sizeInGb,
+    vendorVolumeType: volume.vendorVolumeType as VolumeInputs["vendorVolumeType"],
+  };
+}
+
+function outputs(inputs: VolumeInputs, volume: LiveVolume): VolumeOutputs {
+  return {
+    ...inputs,
+    id: volume.id,
+    status: volume.status,
+    mountCount: volume.mountCount ?? 0,
+    cost: volume.cost,
+    createdAt: volume.createdAt,
+  };
+}
+
+/**
+ * Who mounts the volume, for an error message. Pods list their volumes; VMs do not report their
+ * mounts, so whatever the pods do not account for is counted but cannot be named.
+ */
+async function mountersOf(volume: LiveVolume): Promise<string> {
+  const count = volume.mountCount ?? 0;
+  let pods: string[];
+  try {
+    pods = (await yotta().pods.list())
+      .filter(
+        (p) =>
+          p.status !== "TERMINATED" && (p.persistentVolumes ?? []).some((v) => v.id === volume.id),
+      )
+      .map((p) => `pod ${p.name} (${p.id})`);
+  } catch {
+    return `${count} pod(s) or VM(s) (listing pods to name them failed)`;
+  }
+  const unnamed = count - pods.length;
+  if (unnamed > 0) {
+    pods.push(`${unnamed} more that the API does not name (VMs do not report their mounts)`);
+  }
+  return pods.join(", ");
+}
+
+/** The stored inputs among a resource's stored outputs (which also carry what the cloud said). */
+function storedInputs(props: Record<string, unknown>): Record<string, unknown> {
+  const keys = Object.keys(VolumeShape.shape);
+  return Object.fromEntries(Object.entries(props).filter(([k]) => keys.includes(k)));
+}
+
+async function getOrUndefined(id: string): Promise<LiveVolume | undefined> {
+  try {
+    return await yotta().volumes.get(id);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}

@@ -1,0 +1,267 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import type { Credential as LiveCredential, CredentialUpdate } from "../client";
+import { CREDENTIAL_TYPES, isBusy, isNotFound } from "../client";
+import { checkInputs, type CheckResult } from "./check";
+import { yotta } from "./config";
+import { createOnce } from "./create";
+import { diffByTable, type FieldTable } from "./diff";
+import { NAME_RULES, resolveName, STRICT_NAME } from "./naming";
+import { progress } from "./progress";
+import { liveDesired } from "./refresh";
+import { CommonInputs, Text } from "./schemas";
+
+export { configure } from "./config";
+
+// Nothing here waits on the cloud (a credential is usable as soon as it is stored), so the
+// `timeouts` input is accepted like everywhere else and has nothing to bound.
+
+/** A credential's inputs, normalized: what `check` returns and what `diff` and `read` compare. */
+export const CredentialInputs = z.strictObject({
+  name: z
+    .string({ error: "must be a string" })
+    .regex(STRICT_NAME, {
+      message: "must start with a letter and have at most 20 of A-Z a-z 0-9 @ . _ -",
+    })
+    .optional(),
+  type: z
+    .enum(CREDENTIAL_TYPES, { error: `must be one of ${CREDENTIAL_TYPES.join(", ")}` })
+    .optional(),
+  username: Text(255),
+  password: Text(255),
+  ...CommonInputs,
+});
+
+export type CredentialInputs = z.output<typeof CredentialInputs>;
+
+/** The fields one PATCH can change. */
+const PATCHABLE = ["name", "username", "password"] as const;
+
+const FIELDS: FieldTable<CredentialInputs> = {
+  name: "update",
+  username: "update",
+  password: "update",
+  type: "replace",
+  adoptId: (olds, news) =>
+    news.adoptId !== undefined && news.adoptId !== (olds as CredentialOutputs).id
+      ? "replace"
+      : "update",
+};
+
+/** What the state holds for a credential: the normalized inputs plus what the cloud reports. */
+export type CredentialOutputs = CredentialInputs & {
+  id: string;
+  createdAt?: string;
+};
+
+export async function check(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<CheckResult> {
+  const named = {
+    ...news,
+    name: resolveName(news.name, olds.name, news.autonamePrefix, NAME_RULES.credential),
+  };
+  const result = checkInputs(CredentialInputs, named);
+  return { ...result, inputs: withNaming(news, result.inputs) };
+}
+
+export async function diff(
+  _id: string,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<pulumi.dynamic.DiffResult> {
+  const { changed, replaces } = diffByTable(
+    FIELDS,
+    olds as Partial<CredentialInputs>,
+    news as Partial<CredentialInputs>,
+  );
+  return {
+    changes: changed.length > 0,
+    replaces,
+    // Names are unique: a replacement keeping the user's name can only be made once the old
+    // credential is gone. An auto-named one gets a fresh name and is made first.
+    deleteBeforeReplace: replaces.length > 0 && news.autonamePrefix === undefined,
+  };
+}
+
+export async function create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
+  const inputs = CredentialInputs.parse(storedInputs(raw));
+  const client = yotta();
+  const credential = inputs.adoptId
+    ? await adopt(inputs)
+    : await createOnce({
+        kind: "credential",
+        name: inputs.name!,
+        create: () =>
+          client.credentials.create({
+            name: inputs.name!,
+            type: inputs.type,
+            username: inputs.username,
+            password: inputs.password,
+          }),
+        // The secret is not returned, so a credential found by its unique name is ours when its
+        // type (and username, where reported) agrees.
+        find: async () =>
+          (await client.credentials.findByName(inputs.name!)).find(
+            (c) => mismatchesOf(c, inputs).length === 0,
+          ),
+      });
+  return { id: credential.id, outs: outputs(inputs, credential) };
+}
+
+export async function read(
+  id: string,
+  props: Record<string, unknown>,
+): Promise<pulumi.dynamic.ReadResult> {
+  const live = await getOrUndefined(id);
+  if (!live) return {};
+  const stored = CredentialInputs.parse(storedInputs(props));
+  // The password is never returned (and the username not always): they keep their stored
+  // values, so drift in them cannot be seen.
+  return {
+    id,
+    props: { ...outputs(stored, live), ...liveDesired(stored, desiredOf(live), REPORTED) },
+  };
+}
+
+export async function update(
+  id: string,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<pulumi.dynamic.UpdateResult> {
+  const inputs = CredentialInputs.parse(storedInputs(news));
+  const client = yotta();
+  // A partial PATCH with only what changed: a rename does not resend the secret, and a password
+  // rotation touches nothing else.
+  const body: CredentialUpdate = {};
+  for (const field of PATCHABLE) {
+    if (inputs[field] !== undefined && inputs[field] !== olds[field]) body[field] = inputs[field];
+  }
+  const changed = Object.keys(body);
+  if (changed.length > 0) {
+    await client.credentials.update(id, body);
+    progress("credential", inputs.name ?? id, `updated ${changed.join(", ")}`);
+  }
+  return { outs: outputs(inputs, await client.credentials.get(id)) };
+}
+
+export async function remove(id: string, props: Record<string, unknown>): Promise<void> {
+  const name = typeof props.name === "string" ? props.name : id;
+  try {
+    await yotta().credentials.delete(id);
+  } catch (err) {
+    if (isNotFound(err)) return;
+    if (!isBusy(err)) throw err;
+    // 12001: a pod or endpoint still pulls with it.
+    const users = await usersOf(id);
+    throw new Error(
+      `credential ${name} (${id}) is in use by ${users ?? `pods or endpoints (${(err as Error).message})`}. ` +
+        "Delete them or switch them to another credential first.",
+    );
+  }
+}
+
+async function adopt(inputs: CredentialInputs): Promise<LiveCredential> {
+  const id = inputs.adoptId!;
+  const client = yotta();
+  const live = await getOrUndefined(id);
+  if (!live) throw new Error(`adoptId: credential ${id} does not exist`);
+  const mismatches = mismatchesOf(live, inputs, true);
+  if (mismatches.length > 0) {
+    throw new Error(
+      `adoptId: credential ${id} does not match the declared inputs: ${mismatches.join("; ")}`,
+    );
+  }
+  // The stored secret cannot be read back to compare: set the declared one, so the state says
+  // what the credential really holds.
+  await client.credentials.update(id, { username: inputs.username, password: inputs.password });
+  progress("credential", inputs.name ?? id, "adopted; username and password set as declared");
+  return client.credentials.get(id);
+}
+
+/** Declared fields the live credential reports differently (the name only when asked). */
+function mismatchesOf(live: LiveCredential, inputs: CredentialInputs, withName = false): string[] {
+  const reported = desiredOf(live);
+  const out: string[] = [];
+  const fields = withName
+    ? (["name", "type", "username"] as const)
+    : (["type", "username"] as const);
+  for (const field of fields) {
+    const actual = reported[field];
+    const declared = inputs[field];
+    if (actual !== undefined && declared !== undefined && actual !== declared) {
+      out.push(`${field} is ${JSON.stringify(actual)}, declared ${JSON.stringify(declared)}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Who uses the credential, for an error message: live pods and endpoints that refer to it. Returns
+ * undefined when they cannot be listed or none reports the reference.
+ */
+async function usersOf(id: string): Promise<string | undefined> {
+  const client = yotta();
+  try {
+    const pods = (await client.pods.list())
+      .filter(
+        (p) =>
+          p.containerRegistryAuthId === id &&
+          p.status !== "TERMINATED" &&
+          p.status !== "TERMINATING",
+      )
+      .map((p) => `pod ${p.name} (${p.id})`);
+    const endpoints = (await client.endpoints.list())
+      .filter((e) => e.containerRegistryAuthId === id)
+      .map((e) => `endpoint ${e.name} (${e.id})`);
+    const users = [...pods, ...endpoints];
+    return users.length > 0 ? users.join(", ") : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The checked inputs, keeping `autonamePrefix` only when the name was derived from it: its
+ * presence tells `diff` that a replacement would get a fresh name (the engine's second `check` of
+ * a replacement derives one), its absence that the user's name would be kept.
+ */
+function withNaming(
+  raw: Record<string, unknown>,
+  checked: Record<string, unknown>,
+): Record<string, unknown> {
+  if (raw.name === undefined || raw.name === null) return checked;
+  const { autonamePrefix: _unused, ...rest } = checked;
+  return rest;
+}
+
+/** The desired-state fields the API reports back; the password is never among them. */
+const REPORTED: (keyof CredentialInputs)[] = ["name", "type", "username"];
+
+function desiredOf(credential: LiveCredential): Partial<CredentialInputs> {
+  return {
+    name: credential.name,
+    type: credential.type as CredentialInputs["type"],
+    username: credential.username,
+  };
+}
+
+function outputs(inputs: CredentialInputs, credential: LiveCredential): CredentialOutputs {
+  return { ...inputs, id: credential.id, createdAt: credential.createdAt };
+}
+
+/** The stored inputs among a resource's stored outputs (which also carry what the cloud said). */
+function storedInputs(props: Record<string, unknown>): Record<string, unknown> {
+  const keys = Object.keys(CredentialInputs.shape);
+  return Object.fromEntries(Object.entries(props).filter(([k]) => keys.includes(k)));
+}
+
+async function getOrUndefined(id: string): Promise<LiveCredential | undefined> {
+  try {
+    return await yotta().credentials.get(id);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}

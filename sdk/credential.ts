@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { outputKeys, withSecretOutputs } from "./internal/resource";
+import { outputKeys, secretInputs, withSecretOutputs } from "./internal/resource";
 import { thinProvider } from "./internal/thin-provider";
 import type { TimeoutsArgs } from "./types";
 
@@ -71,7 +71,7 @@ export class Credential extends pulumi.dynamic.Resource {
     super(
       provider,
       name,
-      { ...OUTPUTS, ...args, autonamePrefix: name },
+      { ...OUTPUTS, ...secretInputs(args, ["password"]), autonamePrefix: name },
       withSecretOutputs(opts, ["password"]),
       "yotta",
       "Credential",

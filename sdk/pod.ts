@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { outputKeys, withSecretOutputs } from "./internal/resource";
+import { outputKeys, secretInputs, withSecretOutputs } from "./internal/resource";
 import { thinProvider } from "./internal/thin-provider";
 import type { PodPort, PortArgs, TimeoutsArgs, VolumeMountArgs } from "./types";
 
@@ -124,13 +124,8 @@ export class Pod extends pulumi.dynamic.Resource {
     super(
       provider,
       name,
-      {
-        ...OUTPUTS,
-        ...args,
-        // Environment values are often tokens: encrypted in the state's inputs as well as outputs.
-        environment: args.environment === undefined ? undefined : pulumi.secret(args.environment),
-        autonamePrefix: name,
-      },
+      // Environment values are often tokens: encrypted in the state's inputs as well as outputs.
+      { ...OUTPUTS, ...secretInputs(args, ["environment"]), autonamePrefix: name },
       withSecretOutputs(opts, ["environment"]),
       "yotta",
       "Pod",

@@ -1,4 +1,4 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 
 /** `{a: undefined, b: undefined}`: registers output-only properties of a dynamic resource. */
 export function outputKeys<K extends string>(...keys: K[]): Record<K, undefined> {
@@ -14,4 +14,17 @@ export function withSecretOutputs(
     ...opts,
     additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secrets],
   };
+}
+
+/**
+ * The args with the named inputs wrapped as secrets, so the engine encrypts them in the state's
+ * inputs too (`additionalSecretOutputs` covers only the outputs). A user who forgets
+ * `pulumi.secret()` on a registry password or a token in the environment is still covered.
+ */
+export function secretInputs<T extends object>(args: T, keys: readonly (keyof T)[]): T {
+  const out = { ...args };
+  for (const key of keys) {
+    if (out[key] !== undefined) out[key] = pulumi.secret(out[key]) as T[keyof T];
+  }
+  return out;
 }

@@ -1,0 +1,386 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import type { Vm as LiveVm, VmType } from "../client";
+import { isBusy, isNotAllowed, isNotFound, waitFor } from "../client";
+import { checkInputs, type CheckResult } from "./check";
+import { pollInterval, yotta } from "./config";
+import { createOnce } from "./create";
+import { diffByTable, type FieldTable } from "./diff";
+import { ResourceInitError } from "./init-error";
+import { NAME_RULES, resolveName } from "./naming";
+import { progress } from "./progress";
+import { liveDesired } from "./refresh";
+import { CommonInputs, KNOWN_GPU_TYPES, sortKeys, Text } from "./schemas";
+import { deadlineFor, Timeouts, type TimeoutDefaults } from "./timeouts";
+
+export { configure } from "./config";
+
+const TIMEOUTS: TimeoutDefaults = { create: "20m", update: "5m", delete: "10m" };
+
+const MountPath = Text(255).refine((p) => p.startsWith("/"), {
+  message: "must be an absolute path",
+});
+
+/** A VM's inputs, normalized: what `check` returns and what `diff` and `read` compare. */
+export const VmInputs = z.strictObject({
+  name: Text(255).optional(),
+  gpuType: Text(255),
+  region: Text(64),
+  isSpot: z.boolean({ error: "must be true or false" }).default(false),
+  /** Volume id → absolute mount path; a map, so order-free, and sorted by id. */
+  volumeMountPaths: z
+    .record(
+      z.string().regex(/^\d{1,19}$/, { message: "keys must be volume ids (digits only)" }),
+      MountPath,
+    )
+    .default({})
+    .transform(sortKeys)
+    .refine((mounts) => new Set(Object.values(mounts)).size === Object.keys(mounts).length, {
+      message: "must not mount two volumes at the same path",
+    }),
+  ...CommonInputs,
+});
+
+export type VmInputs = z.output<typeof VmInputs>;
+
+/** The only update call renames; every other input makes a new VM. */
+const FIELDS: FieldTable<VmInputs> = {
+  name: "update",
+  gpuType: "replace",
+  region: "replace",
+  isSpot: "replace",
+  volumeMountPaths: "replace",
+  adoptId: (olds, news) =>
+    news.adoptId !== undefined && news.adoptId !== (olds as VmOutputs).id ? "replace" : "update",
+};
+
+/** What the state holds for a VM: the normalized inputs plus what the cloud reports. */
+export type VmOutputs = VmInputs & {
+  id: string;
+  /** The VM type the GPU type and region resolved to at create. */
+  vmTypeId?: string;
+  status: string;
+  ipAddress?: string;
+  /** The ssh command that reaches the VM. */
+  sshTemplate?: string;
+  cpuCores?: number;
+  memoryInGb?: number;
+  gpuCount?: number;
+  gpuMemoryInGb?: number;
+  storageInGb?: number;
+  gpuDisplayName?: string;
+  createdAt?: string;
+};
+
+export async function check(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<CheckResult> {
+  const named = {
+    ...news,
+    name: resolveName(news.name, olds.name, news.autonamePrefix, NAME_RULES.vm),
+  };
+  const result = checkInputs(VmInputs, named);
+  const gpuType = result.inputs.gpuType;
+  if (
+    typeof gpuType === "string" &&
+    !KNOWN_GPU_TYPES.has(gpuType) &&
+    result.failures.length === 0
+  ) {
+    progress(
+      "vm",
+      String(named.name),
+      `gpuType ${gpuType} is not a known code; the service decides`,
+    );
+  }
+  return result;
+}
+
+export async function diff(
+  _id: string,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<pulumi.dynamic.DiffResult> {
+  const { changed, replaces } = diffByTable(
+    FIELDS,
+    olds as Partial<VmInputs>,
+    news as Partial<VmInputs>,
+  );
+  // VM names need not be unique, so a replacement is always made before the old VM goes.
+  return { changes: changed.length > 0, replaces, deleteBeforeReplace: false };
+}
+
+export async function create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
+  const inputs = VmInputs.parse(storedInputs(raw));
+  const deadline = deadlineFor("create", inputs.timeouts, TIMEOUTS);
+  const { vm, vmTypeId } = inputs.adoptId ? await adopt(inputs) : await make(inputs);
+  const running = await untilRunning(vm, inputs, vmTypeId, deadline, raw);
+  return { id: running.id, outs: outputs(inputs, running, vmTypeId) };
+}
+
+export async function read(
+  id: string,
+  props: Record<string, unknown>,
+): Promise<pulumi.dynamic.ReadResult> {
+  const live = await getOrUndefined(id);
+  if (!live || live.status === "terminated") return {};
+  const stored = VmInputs.parse(storedInputs(props));
+  const storedTypeId = typeof props.vmTypeId === "string" ? props.vmTypeId : undefined;
+  return {
+    id,
+    props: {
+      ...outputs(stored, live, storedTypeId),
+      ...liveDesired(stored, desiredOf(live), REPORTED),
+    },
+  };
+}
+
+export async function update(
+  id: string,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): Promise<pulumi.dynamic.UpdateResult> {
+  const inputs = VmInputs.parse(storedInputs(news));
+  const client = yotta();
+  const live = await client.vms.get(id);
+  if (inputs.name !== undefined && inputs.name !== live.name) {
+    await client.vms.rename(id, inputs.name);
+    progress("vm", inputs.name, `renamed from ${live.name}`);
+  }
+  const storedTypeId = typeof olds.vmTypeId === "string" ? olds.vmTypeId : undefined;
+  return { outs: outputs(inputs, await client.vms.get(id), storedTypeId) };
+}
+
+export async function remove(id: string, props: Record<string, unknown>): Promise<void> {
+  // Read leniently: state written by an older release must never block a delete.
+  const timeouts = Timeouts.safeParse(props.timeouts);
+  const deadline = deadlineFor("delete", timeouts.success ? timeouts.data : undefined, TIMEOUTS);
+  const name = typeof props.name === "string" ? props.name : id;
+  const client = yotta();
+  for (;;) {
+    try {
+      await client.vms.terminate(id);
+      break;
+    } catch (err) {
+      if (isNotFound(err)) return;
+      if (isNotAllowed(err)) {
+        throw new Error(
+          `vm ${name} (${id}) may not be terminated by this API key (termination protection, or ` +
+            `the account's permissions): ${(err as Error).message}`,
+        );
+      }
+      if (!isBusy(err)) throw err;
+      // 11001: already terminated (done), or in a status that refuses it for now.
+      const live = await getOrUndefined(id);
+      if (!live || live.status === "terminated") return;
+      if (live.status !== "initializing") throw err;
+      await waitFor(() => client.vms.get(id), {
+        done: (v) => v.status !== "initializing",
+        deadline,
+        interval: pollInterval(),
+        describe: `vm ${name} to finish starting before it is terminated`,
+        onProgress: (v) => progress("vm", name, v.status),
+      });
+    }
+  }
+  await waitFor(() => getOrUndefined(id), {
+    done: (v) => v === undefined || v.status === "terminated",
+    deadline,
+    interval: pollInterval(),
+    describe: `vm ${name} to terminate`,
+    onProgress: (v) => progress("vm", name, v?.status ?? "gone"),
+  });
+}
+
+/** Creates the VM exactly once, from the VM type its GPU type and region resolve to now. */
+async function make(inputs: VmInputs): Promise<{ vm: LiveVm; vmTypeId: string }> {
+  const client = yotta();
+  const vmTypeId = await availableVmType(inputs.gpuType, inputs.region);
+  const vm = await createOnce({
+    kind: "vm",
+    name: inputs.name!,
+    create: () =>
+      client.vms.create({
+        vmTypeId,
+        region: inputs.region,
+        name: inputs.name!,
+        isSpot: inputs.isSpot,
+        ...(Object.keys(inputs.volumeMountPaths).length > 0
+          ? { volumeMountPaths: inputs.volumeMountPaths }
+          : {}),
+      }),
+    // Names need not be unique: a VM found by name is ours only if it is of the type we asked for.
+    find: async () =>
+      (await client.vms.findByName(inputs.name!)).find(
+        (v) =>
+          v.status !== "terminated" &&
+          (v.vmTypeId === undefined || v.vmTypeId === vmTypeId) &&
+          mismatchesOf(v, inputs).length === 0,
+      ),
+  });
+  return { vm, vmTypeId };
+}
+
+/**
+ * The VM type for a GPU type in a region, from the types call (the only availability lookup).
+ * Runs in `create`, not `check`: availability changes by the minute, and `check` stays off the
+ * network. When the pair cannot be had, the error lists where the GPU type can.
+ */
+async function availableVmType(gpuType: string, region: string): Promise<string> {
+  const types = await yotta().vms.types();
+  const type = types.find((t) => t.gpuType === gpuType);
+  if (!type) {
+    const offered = types.filter((t) => t.regions.some((r) => r.available)).map((t) => t.gpuType);
+    throw new Error(
+      `gpuType ${gpuType} is not offered for VMs; GPU types available now: ${offered.join(", ") || "none"}`,
+    );
+  }
+  const entry = type.regions.find((r) => r.region === region);
+  if (entry?.available) return entry.vmTypeId;
+  const available = type.regions.filter((r) => r.available).map((r) => r.region);
+  const where =
+    available.length > 0
+      ? `it is available in ${available.join(", ")}`
+      : "it is available in no region right now";
+  throw new Error(
+    `gpuType ${gpuType} is ${entry ? "not available now" : "not offered"} in region ${region}; ${where}`,
+  );
+}
+
+/**
+ * Waits until the VM runs. One that exists but does not get there is recorded with its id: the
+ * error carries the outputs, so the engine keeps a billing VM in the state.
+ */
+async function untilRunning(
+  vm: LiveVm,
+  inputs: VmInputs,
+  vmTypeId: string | undefined,
+  deadline: number,
+  raw: Record<string, unknown>,
+): Promise<LiveVm> {
+  const name = inputs.name ?? vm.id;
+  let last = vm;
+  try {
+    return await waitFor(() => yotta().vms.get(vm.id), {
+      done: (v) => v.status === "running",
+      // There is no start call: a stopped or terminated VM will not run by waiting.
+      failed: (v) => v.status === "terminated" || v.status === "stopped",
+      deadline,
+      interval: pollInterval(),
+      describe: `vm ${name} to start`,
+      onProgress: (v) => {
+        last = v;
+        progress("vm", name, v.status);
+      },
+    });
+  } catch (err) {
+    last = (await getOrUndefined(vm.id)) ?? last;
+    throw new ResourceInitError(
+      `vm ${name} (${vm.id}) did not become running: ${(err as Error).message}`,
+      vm.id,
+      outputs(inputs, last, vmTypeId),
+      raw,
+    );
+  }
+}
+
+async function adopt(inputs: VmInputs): Promise<{ vm: LiveVm; vmTypeId: string | undefined }> {
+  const id = inputs.adoptId!;
+  const live = await getOrUndefined(id);
+  if (!live || live.status === "terminated") {
+    throw new Error(`adoptId: vm ${id} does not exist (or is terminated)`);
+  }
+  const mismatches = mismatchesOf(live, inputs, true);
+  // The VM does not report its GPU type; its VM type names one GPU type in one region.
+  const types = await yotta().vms.types();
+  const declared = vmTypeIdOf(types, inputs.gpuType, inputs.region);
+  if (live.vmTypeId !== undefined && declared !== live.vmTypeId) {
+    const actual = typeOfId(types, live.vmTypeId);
+    mismatches.push(
+      actual
+        ? `gpuType is ${JSON.stringify(actual.gpuType)}, declared ${JSON.stringify(inputs.gpuType)}`
+        : `vmTypeId is ${live.vmTypeId}, which is not gpuType ${inputs.gpuType} in ${inputs.region}`,
+    );
+  }
+  if (mismatches.length > 0) {
+    throw new Error(
+      `adoptId: vm ${id} does not match the declared inputs: ${mismatches.join("; ")}`,
+    );
+  }
+  return { vm: live, vmTypeId: live.vmTypeId ?? declared };
+}
+
+/** Declared fields the live VM reports differently (the name only when asked). */
+function mismatchesOf(live: LiveVm, inputs: VmInputs, withName = false): string[] {
+  const reported = desiredOf(live);
+  const out: string[] = [];
+  const fields = withName
+    ? (["name", "region", "isSpot"] as const)
+    : (["region", "isSpot"] as const);
+  for (const field of fields) {
+    const actual = reported[field];
+    if (actual !== undefined && actual !== inputs[field]) {
+      out.push(`${field} is ${JSON.stringify(actual)}, declared ${JSON.stringify(inputs[field])}`);
+    }
+  }
+  return out;
+}
+
+function vmTypeIdOf(types: VmType[], gpuType: string, region: string): string | undefined {
+  return types.find((t) => t.gpuType === gpuType)?.regions.find((r) => r.region === region)
+    ?.vmTypeId;
+}
+
+function typeOfId(
+  types: VmType[],
+  vmTypeId: string,
+): { gpuType: string; region: string } | undefined {
+  for (const type of types) {
+    const entry = type.regions.find((r) => r.vmTypeId === vmTypeId);
+    if (entry) return { gpuType: type.gpuType, region: entry.region };
+  }
+  return undefined;
+}
+
+/**
+ * The desired-state fields the API reports back. The GPU type (only as the VM type) and the
+ * mounts are not reported: they keep their last applied values.
+ */
+const REPORTED: (keyof VmInputs)[] = ["name", "region", "isSpot"];
+
+function desiredOf(vm: LiveVm): Partial<VmInputs> {
+  return { name: vm.name, region: vm.region, isSpot: vm.isSpot };
+}
+
+function outputs(inputs: VmInputs, vm: LiveVm, vmTypeId: string | undefined): VmOutputs {
+  return {
+    ...inputs,
+    id: vm.id,
+    vmTypeId: vm.vmTypeId ?? vmTypeId,
+    status: vm.status,
+    ipAddress: vm.ipAddress,
+    sshTemplate: vm.sshTemplate,
+    cpuCores: vm.cpuCores,
+    memoryInGb: vm.memoryInGb,
+    gpuCount: vm.gpuCount,
+    gpuMemoryInGb: vm.gpuMemoryInGb,
+    storageInGb: vm.storageInGb,
+    gpuDisplayName: vm.gpuDisplayName,
+    createdAt: vm.createdAt,
+  };
+}
+
+/** The stored inputs among a resource's stored outputs (which also carry what the cloud said). */
+function storedInputs(props: Record<string, unknown>): Record<string, unknown> {
+  const keys = Object.keys(VmInputs.shape);
+  return Object.fromEntries(Object.entries(props).filter(([k]) => keys.includes(k)));
+}
+
+async function getOrUndefined(id: string): Promise<LiveVm | undefined> {
+  try {
+    return await yotta().vms.get(id);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}

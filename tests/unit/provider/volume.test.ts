@@ -9,6 +9,8 @@ import {
 } from "../../support/provider-harness";
 
 let h: ProviderHarness;
+/** Progress lines the provider printed during the test. */
+let printed: string[];
 
 beforeAll(async () => {
   h = await startProviderHarness();
@@ -17,7 +19,12 @@ afterAll(() => h.close());
 beforeEach(() => {
   h.emulator.admin.reset();
   h.emulator.admin.unfreezeClock();
+  printed = [];
+  jest.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
+    printed.push(args.join(" "));
+  });
 });
+afterEach(() => jest.restoreAllMocks());
 
 const CEPH = { name: "data", storageType: "CEPH", region: "us-east-1", sizeInGb: 100 };
 
@@ -252,6 +259,9 @@ describe("create", () => {
     expect(volumes.map((v) => v.id)).toEqual([id]);
     // One create, answered by a cut connection: the fault fired and nothing was sent again.
     expect(h.emulator.admin.requests({ method: "POST" }).map((r) => r.status)).toEqual([null]);
+    expect(printed).toContain(
+      "yotta volume data: the create call failed after reaching the API; found the new resource and adopted it",
+    );
   });
 
   test("not active in time: a ResourceInitError carrying the id, so the volume is recorded", async () => {
@@ -388,6 +398,7 @@ describe("update", () => {
     expect(writes()).toEqual(["POST /v2/volumes/{id}/resize"]);
     expect(h.emulator.admin.requests({ method: "POST" })[0]?.body).toEqual({ sizeInGb: 250 });
     expect(outs).toMatchObject({ sizeInGb: 250, status: "active" });
+    expect(printed).toContain("yotta volume data: resizing from 100 GB to 250 GB");
   });
 
   test("rename and resize together", async () => {

@@ -171,7 +171,7 @@ export async function read(
 
 export async function update(
   id: string,
-  _olds: Record<string, unknown>,
+  olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<pulumi.dynamic.UpdateResult> {
   const inputs = VolumeInputs.parse(storedInputs(news));
@@ -180,16 +180,16 @@ export async function update(
   const name = inputs.name ?? id;
   let live = await client.volumes.get(id);
 
+  // The size to grow from: the live one, else (should the API leave it out) the recorded one.
+  const current = live.sizeInGb ?? (typeof olds.sizeInGb === "number" ? olds.sizeInGb : undefined);
+  const target = inputs.sizeInGb;
+  const resize = target !== undefined && current !== undefined && target !== current;
+
   // Everything that would refuse the change is checked before the first call, so a refused
   // resize never leaves a half-applied rename behind.
-  const resize =
-    inputs.sizeInGb !== undefined &&
-    live.sizeInGb !== undefined &&
-    inputs.sizeInGb !== live.sizeInGb;
-  if (resize && inputs.sizeInGb! < live.sizeInGb!) {
+  if (resize && target < current) {
     throw new Error(
-      `volume ${name} (${id}): sizeInGb ${shrinkMessage(live.sizeInGb!, inputs.sizeInGb!)}; ` +
-        `set it to ${live.sizeInGb} or more`,
+      `volume ${name} (${id}): sizeInGb ${shrinkMessage(current, target)}; set it to ${current} or more`,
     );
   }
   if (resize && (live.mountCount ?? 0) > 0) {
@@ -206,15 +206,15 @@ export async function update(
   if (resize) {
     // A volume still being created or resized refuses a resize (12001): let it settle first.
     live = await untilActive(live, inputs, deadline, news, "become active before the resize");
-    await client.volumes.resize(id, inputs.sizeInGb!);
-    progress("volume", name, `resizing from ${live.sizeInGb} GB to ${inputs.sizeInGb} GB`);
+    await client.volumes.resize(id, target);
+    progress("volume", name, `resizing from ${current} GB to ${target} GB`);
     live = await untilActive(
       live,
       inputs,
       deadline,
       news,
-      `finish resizing to ${inputs.sizeInGb} GB`,
-      (v) => v.status === "active" && v.sizeInGb === inputs.sizeInGb,
+      `finish resizing to ${target} GB`,
+      (v) => v.status === "active" && (v.sizeInGb ?? target) === target,
     );
   } else {
     live = await client.volumes.get(id);

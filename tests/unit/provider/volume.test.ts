@@ -409,6 +409,16 @@ describe("update", () => {
     expect(writes()).toEqual(["POST /v2/volumes/{id}/name", "POST /v2/volumes/{id}/resize"]);
   });
 
+  test("grows from the recorded size when the service leaves the size out", async () => {
+    const { id, inputs, outs } = await created();
+    h.emulator.admin.patch("volume", id, { sizeInGb: null });
+    h.emulator.admin.clearRequests();
+    const news = await checked({ ...CEPH, sizeInGb: 120 }, inputs);
+    const result = await volume.update(id, outs, news);
+    expect(writes()).toEqual(["POST /v2/volumes/{id}/resize"]);
+    expect(result.outs).toMatchObject({ sizeInGb: 120, status: "active" });
+  });
+
   test("a smaller size than the live one is refused without a call", async () => {
     const { id, inputs, outs } = await created();
     h.emulator.admin.resize(id, 300);

@@ -65,8 +65,6 @@ export interface TransportSettings {
   dispatcher: Dispatcher;
   userAgent: string;
   debug?: DebugSink;
-  /** Jitter source; `Math.random` unless a test fixes it. */
-  random?: () => number;
 }
 
 /**
@@ -117,14 +115,19 @@ export class Transport {
       try {
         return await this.#attempt(spec);
       } catch (error) {
-        if (!shouldRetry(error, attempt, spec.kind, retry.maxRetries)) throw error;
+        if (
+          !YottaError.isInstance(error) ||
+          !shouldRetry(error, attempt, spec.kind, retry.maxRetries)
+        ) {
+          throw error;
+        }
         const delay = retryDelayMs(attempt, {
           ...retry,
-          retryAfterMs: (error as YottaError).retryAfterMs,
-          random: this.#settings.random ?? Math.random,
+          retryAfterMs: error.retryAfterMs,
+          random: Math.random,
         });
         this.#log(
-          `yotta ↻ ${spec.call}: ${(error as YottaError).kind}, retry ${attempt} of ${retry.maxRetries} in ${delay} ms`,
+          `yotta ↻ ${spec.call}: ${error.kind}, retry ${attempt} of ${retry.maxRetries} in ${delay} ms`,
         );
         try {
           await sleep(delay, signal);

@@ -1,4 +1,5 @@
 import { PROVIDER_KEY } from "./check";
+import { plain } from "./plain";
 
 /**
  * Thrown from `create` or `update` when the cloud resource exists but did not become ready
@@ -23,7 +24,7 @@ export class ResourceInitError extends Error {
     this.id = id;
     // The host does not add `__provider` to these properties as it does for a successful create;
     // without it the recorded resource could not be updated or deleted later.
-    this.properties = { ...outputs, [PROVIDER_KEY]: inputs[PROVIDER_KEY] };
+    this.properties = plain({ ...outputs, [PROVIDER_KEY]: inputs[PROVIDER_KEY] });
     this.reasons = [message];
   }
 }

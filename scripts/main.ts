@@ -62,6 +62,14 @@ async function main(): Promise<void> {
       program,
       env,
     });
+    if (emulator && !(await stack.getAllConfig())[`pulumi-yotta:registryPassword`]) {
+      // The example pulls private images; the emulator accepts any password, the real service
+      // needs yours (`pulumi config set registryPassword --secret`).
+      await stack.setConfig("registryPassword", {
+        value: "emulator-registry-password",
+        secret: true,
+      });
+    }
     console.log(`pulumi up (stack ${example}, state in .pulumi-state)`);
     // Refresh first: if either the emulator's file or Pulumi's state was removed, the two are
     // reconciled instead of trusting a stale record.

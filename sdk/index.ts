@@ -7,8 +7,14 @@
  * ```
  */
 export { Pod, type PodArgs } from "./pod";
-export { Endpoint, type EndpointArgs } from "./endpoint";
+export {
+  Endpoint,
+  type EndpointArgs,
+  type EndpointResourceArgs,
+  type EndpointExposeArgs,
+} from "./endpoint";
 export { Volume, type VolumeArgs } from "./volume";
-export { Credential, type CredentialArgs } from "./credential";
+export { Credential, type CredentialArgs, type CredentialType } from "./credential";
 export { Vm, type VmArgs } from "./vm";
 export type * from "./types";
+export * from "./drift";

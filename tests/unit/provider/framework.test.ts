@@ -5,6 +5,7 @@ import { diffByTable, sameValue, type FieldTable } from "../../../provider/diff"
 import { autoName, NAME_RULES, resolveName, STRICT_NAME } from "../../../provider/naming";
 import { deadlineFor, durationMs, Timeouts } from "../../../provider/timeouts";
 import { ResourceInitError } from "../../../provider/init-error";
+import { plain } from "../../../provider/plain";
 
 const Sample = z.object({
   name: z.string().min(1),
@@ -200,5 +201,18 @@ describe("ResourceInitError", () => {
     expect(err.properties).toEqual({ status: "FAILED", [PROVIDER_KEY]: "code" });
     expect(err.reasons).toEqual(["pod went FAILED"]);
     expect(err.message).toBe("pod went FAILED");
+  });
+});
+
+describe("plain", () => {
+  test("drops undefined at every depth; null stays; arrays keep their length", () => {
+    expect(
+      plain({ a: undefined, b: { c: undefined, d: 1 }, e: [undefined, { f: undefined }], g: null }),
+    ).toEqual({
+      b: { d: 1 },
+      e: [null, {}],
+      g: null,
+    });
+    expect(Object.keys(plain({ a: undefined }))).toEqual([]);
   });
 });

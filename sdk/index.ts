@@ -16,5 +16,14 @@ export {
 export { Volume, type VolumeArgs } from "./volume";
 export { Credential, type CredentialArgs, type CredentialType } from "./credential";
 export { Vm, type VmArgs } from "./vm";
+export {
+  getGpuTypes,
+  listPods,
+  listEndpoints,
+  listVolumes,
+  listCredentials,
+  type GpuTypeAvailability,
+  type LookupOptions,
+} from "./lookups";
 export type * from "./types";
 export * from "./drift";

@@ -5,8 +5,8 @@ import { CREDENTIAL_TYPES, isBusy, isNotFound } from "../client";
 import { checkInputs, type CheckResult } from "./check";
 import { yotta } from "./config";
 import { createOnce } from "./create";
-import { diffByTable, type FieldTable } from "./diff";
-import { NAME_RULES, resolveName, STRICT_NAME } from "./naming";
+import { diffByTable, type FieldTable, adoptIdRule } from "./diff";
+import { keepsExplicitName, NAME_RULES, STRICT_NAME, withName } from "./naming";
 import { progress } from "./progress";
 import { liveDesired } from "./refresh";
 import { CommonInputs, Text } from "./schemas";
@@ -42,10 +42,7 @@ const FIELDS: FieldTable<CredentialInputs> = {
   username: "update",
   password: "update",
   type: "replace",
-  adoptId: (olds, news) =>
-    news.adoptId !== undefined && news.adoptId !== (olds as CredentialOutputs).id
-      ? "replace"
-      : "update",
+  adoptId: adoptIdRule,
 };
 
 /** What the state holds for a credential: the normalized inputs plus what the cloud reports. */
@@ -58,12 +55,9 @@ export async function check(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<CheckResult> {
-  const named = {
-    ...news,
-    name: resolveName(news.name, olds.name, news.autonamePrefix, NAME_RULES.credential),
-  };
+  const named = withName(olds, news, NAME_RULES.credential);
   const result = checkInputs(CredentialInputs, named);
-  return { ...result, inputs: withNaming(news, result.inputs) };
+  return result;
 }
 
 export async function diff(
@@ -81,7 +75,7 @@ export async function diff(
     replaces,
     // Names are unique: a replacement keeping the user's name can only be made once the old
     // credential is gone. An auto-named one gets a fresh name and is made first.
-    deleteBeforeReplace: replaces.length > 0 && news.autonamePrefix === undefined,
+    deleteBeforeReplace: replaces.length > 0 && keepsExplicitName(olds, news),
   };
 }
 
@@ -181,10 +175,14 @@ async function adopt(inputs: CredentialInputs): Promise<LiveCredential> {
 }
 
 /** Declared fields the live credential reports differently (the name only when asked). */
-function mismatchesOf(live: LiveCredential, inputs: CredentialInputs, withName = false): string[] {
+function mismatchesOf(
+  live: LiveCredential,
+  inputs: CredentialInputs,
+  includeName = false,
+): string[] {
   const reported = desiredOf(live);
   const out: string[] = [];
-  const fields = withName
+  const fields = includeName
     ? (["name", "type", "username"] as const)
     : (["type", "username"] as const);
   for (const field of fields) {
@@ -220,20 +218,6 @@ async function usersOf(id: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
-}
-
-/**
- * The checked inputs, keeping `autonamePrefix` only when the name was derived from it: its
- * presence tells `diff` that a replacement would get a fresh name (the engine's second `check` of
- * a replacement derives one), its absence that the user's name would be kept.
- */
-function withNaming(
-  raw: Record<string, unknown>,
-  checked: Record<string, unknown>,
-): Record<string, unknown> {
-  if (raw.name === undefined || raw.name === null) return checked;
-  const { autonamePrefix: _unused, ...rest } = checked;
-  return rest;
 }
 
 /** The desired-state fields the API reports back; the password is never among them. */

@@ -63,3 +63,15 @@ export function sameValue(a: unknown, b: unknown): boolean {
   }
   return a === b;
 }
+
+/**
+ * The rule for `adoptId` in every resource's table: pointing it at another resource replaces
+ * (the program now declares that one); removing it, or keeping the adopted id, changes nothing.
+ */
+export function adoptIdRule<T extends { adoptId?: string }>(
+  olds: Partial<T>,
+  news: Partial<T>,
+): FieldAction {
+  const current = (olds as { id?: unknown }).id;
+  return news.adoptId !== undefined && news.adoptId !== current ? "replace" : "update";
+}

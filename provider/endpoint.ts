@@ -12,9 +12,9 @@ import {
 import { checkInputs, type CheckResult } from "./check";
 import { pollInterval, yotta } from "./config";
 import { createOnce } from "./create";
-import { diffByTable, sameValue, type FieldTable } from "./diff";
+import { diffByTable, sameValue, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
-import { autoName, NAME_RULES, resolveName, STRICT_NAME } from "./naming";
+import { keepsExplicitName, NAME_RULES, STRICT_NAME, withName } from "./naming";
 import { progress } from "./progress";
 import { liveDesired } from "./refresh";
 import {
@@ -159,20 +159,14 @@ const FIELDS: FieldTable<EndpointInputs> = {
   webhook: "update",
   running: "update",
   timeouts: "update",
-  adoptId: (olds, news) =>
-    news.adoptId !== undefined && news.adoptId !== (olds as EndpointOutputs).id
-      ? "replace"
-      : "update",
+  adoptId: adoptIdRule,
 };
 
 export async function check(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<CheckResult> {
-  const named = {
-    ...news,
-    name: resolveName(news.name, olds.name, news.autonamePrefix, NAME_RULES.endpoint),
-  };
+  const named = withName(olds, news, NAME_RULES.endpoint);
   const result = checkInputs(EndpointInputs, named);
   if (result.failures.length === 0 && Array.isArray(result.inputs.resources)) {
     for (const r of result.inputs.resources as { gpuType?: unknown }[]) {
@@ -206,10 +200,7 @@ export async function diff(
     // An auto-named replacement gets a fresh name and is made before the old endpoint goes. One
     // that keeps an explicit name could collide with it (the real service may hold names
     // unique), so the old one is deleted first.
-    deleteBeforeReplace:
-      replaces.length > 0 &&
-      sameValue(olds.name, news.name) &&
-      !isAutoName(news.name, news.autonamePrefix),
+    deleteBeforeReplace: replaces.length > 0 && keepsExplicitName(olds, news),
   };
 }
 
@@ -668,15 +659,6 @@ function outputs(inputs: EndpointInputs, e: LiveEndpoint): EndpointOutputs {
 function inputsOf(props: Record<string, unknown>): Record<string, unknown> {
   const keys = Object.keys(EndpointShape.shape);
   return Object.fromEntries(Object.entries(props).filter(([k]) => keys.includes(k)));
-}
-
-/** Whether `check` derived this name from the Pulumi name (`<prefix>-<random hex>`). */
-function isAutoName(name: unknown, logicalName: unknown): boolean {
-  if (typeof name !== "string" || typeof logicalName !== "string" || logicalName === "") {
-    return false;
-  }
-  const prefix = autoName(logicalName, NAME_RULES.endpoint, () => "");
-  return name.startsWith(prefix) && /^[0-9a-f]+$/.test(name.slice(prefix.length));
 }
 
 function gone(id: string): never {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { sameValue } from "./diff";
 
 /** The Yotta name rule for endpoints and credentials: a letter, then letters, digits, `@._-`. */
 export const STRICT_NAME = /^(?=[A-Za-z])[A-Za-z0-9@._-]{1,20}$/;
@@ -40,19 +41,40 @@ function randomSuffix(): string {
 }
 
 /**
- * The name `check` settles on: the user's, else the one already given to this resource (so an
- * auto-name is stable across updates), else a new one. On a replacement the engine runs `check`
- * again without the old inputs, so the replacement gets a fresh name and can exist beside the
- * resource it replaces.
+ * The inputs with the name `check` settles on: the user's, else the one already given to this
+ * resource (so an auto-name is stable across updates), else a new one derived from the Pulumi
+ * name. On a replacement the engine runs `check` again without the old inputs, so the replacement
+ * gets a fresh name and can exist beside the resource it replaces.
+ *
+ * `autonamePrefix` stays in the inputs only when the name was derived from it: that is how `diff`
+ * later knows whether a replacement would keep the user's name (see {@link keepsExplicitName}).
  */
-export function resolveName(
-  explicit: unknown,
-  previous: unknown,
-  logicalName: unknown,
+export function withName(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
   rule: NameRule,
-): unknown {
-  if (explicit !== undefined && explicit !== null) return explicit;
-  if (typeof previous === "string" && previous !== "") return previous;
-  if (typeof logicalName === "string" && logicalName !== "") return autoName(logicalName, rule);
-  return undefined;
+): Record<string, unknown> {
+  if (news.name !== undefined && news.name !== null) {
+    const { autonamePrefix: _derivedOnly, ...explicit } = news;
+    return explicit;
+  }
+  const previous = olds.name;
+  if (typeof previous === "string" && previous !== "") return { ...news, name: previous };
+  const logical = news.autonamePrefix;
+  if (typeof logical === "string" && logical !== "") {
+    return { ...news, name: autoName(logical, rule) };
+  }
+  return news;
+}
+
+/**
+ * True when a replacement would carry the user's own name over from the resource it replaces.
+ * Where the service holds names unique, that replacement can only be made once the old resource
+ * is gone (`deleteBeforeReplace`); an auto-named one gets a fresh name and is made first.
+ */
+export function keepsExplicitName(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): boolean {
+  return news.autonamePrefix === undefined && sameValue(olds.name, news.name);
 }

@@ -5,9 +5,9 @@ import { isNotFound, isPodPaused, waitFor } from "../client";
 import { checkInputs, pickInputs, type CheckResult } from "./check";
 import { pollInterval, yotta } from "./config";
 import { createOnce } from "./create";
-import { diffByTable, type FieldTable } from "./diff";
+import { diffByTable, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
-import { NAME_RULES, resolveName } from "./naming";
+import { NAME_RULES, withName } from "./naming";
 import { progress } from "./progress";
 import { liveDesired } from "./refresh";
 import {
@@ -117,8 +117,7 @@ const FIELDS: FieldTable<PodInputs> = {
   expose: "replace",
   volumes: "replace",
   running: "update",
-  adoptId: (olds, news) =>
-    news.adoptId !== undefined && news.adoptId !== (olds as PodOutputs).id ? "replace" : "update",
+  adoptId: adoptIdRule,
 };
 
 /** What the state holds for a pod: the normalized inputs plus what the cloud reports. */
@@ -149,10 +148,7 @@ export async function check(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<CheckResult> {
-  const named = {
-    ...news,
-    name: resolveName(news.name, olds.name, news.autonamePrefix, NAME_RULES.pod),
-  };
+  const named = withName(olds, news, NAME_RULES.pod);
   const result = checkInputs(PodInputs, named);
   const gpuType = result.inputs.gpuType;
   if (

@@ -5,9 +5,9 @@ import { isBusy, isNotAllowed, isNotFound, waitFor } from "../client";
 import { checkInputs, type CheckResult } from "./check";
 import { pollInterval, yotta } from "./config";
 import { createOnce } from "./create";
-import { diffByTable, type FieldTable } from "./diff";
+import { diffByTable, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
-import { NAME_RULES, resolveName } from "./naming";
+import { NAME_RULES, withName } from "./naming";
 import { progress } from "./progress";
 import { liveDesired } from "./refresh";
 import { CommonInputs, KNOWN_GPU_TYPES, sortKeys, Text } from "./schemas";
@@ -50,8 +50,7 @@ const FIELDS: FieldTable<VmInputs> = {
   region: "replace",
   isSpot: "replace",
   volumeMountPaths: "replace",
-  adoptId: (olds, news) =>
-    news.adoptId !== undefined && news.adoptId !== (olds as VmOutputs).id ? "replace" : "update",
+  adoptId: adoptIdRule,
 };
 
 /** What the state holds for a VM: the normalized inputs plus what the cloud reports. */
@@ -76,10 +75,7 @@ export async function check(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<CheckResult> {
-  const named = {
-    ...news,
-    name: resolveName(news.name, olds.name, news.autonamePrefix, NAME_RULES.vm),
-  };
+  const named = withName(olds, news, NAME_RULES.vm);
   const result = checkInputs(VmInputs, named);
   const gpuType = result.inputs.gpuType;
   if (
@@ -311,10 +307,10 @@ async function adopt(inputs: VmInputs): Promise<{ vm: LiveVm; vmTypeId: string |
 }
 
 /** Declared fields the live VM reports differently (the name only when asked). */
-function mismatchesOf(live: LiveVm, inputs: VmInputs, withName = false): string[] {
+function mismatchesOf(live: LiveVm, inputs: VmInputs, includeName = false): string[] {
   const reported = desiredOf(live);
   const out: string[] = [];
-  const fields = withName
+  const fields = includeName
     ? (["name", "region", "isSpot"] as const)
     : (["region", "isSpot"] as const);
   for (const field of fields) {

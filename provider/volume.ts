@@ -5,9 +5,9 @@ import { isBusy, isNotFound, waitFor } from "../client";
 import { checkInputs, type CheckResult } from "./check";
 import { pollInterval, yotta } from "./config";
 import { createOnce } from "./create";
-import { diffByTable, type FieldTable } from "./diff";
+import { diffByTable, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
-import { NAME_RULES, resolveName } from "./naming";
+import { keepsExplicitName, NAME_RULES, withName } from "./naming";
 import { progress } from "./progress";
 import { liveDesired } from "./refresh";
 import { CommonInputs, Text } from "./schemas";
@@ -85,10 +85,7 @@ const FIELDS: FieldTable<VolumeInputs> = {
   // turn into a replacement, which would destroy the data the user meant to keep. (A refresh can
   // find a volume grown out of band, so `diff` sees a shrink that `check` never did.)
   sizeInGb: "update",
-  adoptId: (olds, news) =>
-    news.adoptId !== undefined && news.adoptId !== (olds as VolumeOutputs).id
-      ? "replace"
-      : "update",
+  adoptId: adoptIdRule,
 };
 
 /** What the state holds for a volume: the normalized inputs plus what the cloud reports. */
@@ -106,16 +103,13 @@ export async function check(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<CheckResult> {
-  const named = {
-    ...news,
-    name: resolveName(news.name, olds.name, news.autonamePrefix, NAME_RULES.volume),
-  };
+  const named = withName(olds, news, NAME_RULES.volume);
   const result = checkInputs(VolumeInputs, named);
   const shrink = shrinkOf(olds, result.inputs);
   if (shrink && !result.failures.some((f) => f.property === "sizeInGb")) {
     result.failures.push({ property: "sizeInGb", reason: shrinkMessage(shrink.from, shrink.to) });
   }
-  return { ...result, inputs: withNaming(news, result.inputs) };
+  return result;
 }
 
 export async function diff(
@@ -133,7 +127,7 @@ export async function diff(
     replaces,
     // Names are unique per account: a replacement that keeps the user's name can only be made
     // once the old volume is gone. An auto-named one gets a fresh name and is made first.
-    deleteBeforeReplace: replaces.length > 0 && keepsName(news),
+    deleteBeforeReplace: replaces.length > 0 && keepsExplicitName(olds, news),
   };
 }
 
@@ -315,10 +309,10 @@ async function adopt(inputs: VolumeInputs): Promise<LiveVolume> {
 }
 
 /** Declared fields the live volume reports differently (the name only when asked). */
-function mismatchesOf(live: LiveVolume, inputs: VolumeInputs, withName = false): string[] {
+function mismatchesOf(live: LiveVolume, inputs: VolumeInputs, includeName = false): string[] {
   const reported = desiredOf(live);
   const out: string[] = [];
-  const fields = [...(withName ? (["name"] as const) : []), ...REPLACING, "sizeInGb"] as const;
+  const fields = [...(includeName ? (["name"] as const) : []), ...REPLACING, "sizeInGb"] as const;
   for (const field of fields) {
     const actual = reported[field];
     if (actual !== undefined && actual !== inputs[field]) {
@@ -344,25 +338,6 @@ function shrinkOf(
 
 function shrinkMessage(from: number, to: number): string {
   return `cannot shrink from ${from} GB to ${to} GB: shrinking would destroy data`;
-}
-
-/**
- * Whether a replacement would keep the volume's name: the user chose it. `check` drops
- * `autonamePrefix` when the user gave a name (see {@link withNaming}), so its presence means the
- * name was derived, and the engine's second `check` of a replacement derives a fresh one.
- */
-function keepsName(news: Record<string, unknown>): boolean {
-  return news.autonamePrefix === undefined;
-}
-
-/** The checked inputs, keeping `autonamePrefix` only when the name was derived from it. */
-function withNaming(
-  raw: Record<string, unknown>,
-  checked: Record<string, unknown>,
-): Record<string, unknown> {
-  if (raw.name === undefined || raw.name === null) return checked;
-  const { autonamePrefix: _unused, ...rest } = checked;
-  return rest;
 }
 
 function createBody(inputs: VolumeInputs): VolumeCreate {

@@ -2,7 +2,13 @@ import fc from "fast-check";
 import { z } from "zod";
 import { checkInputs, PROVIDER_KEY, propertyPath, UNKNOWN } from "../../../provider/check";
 import { diffByTable, sameValue, type FieldTable } from "../../../provider/diff";
-import { autoName, NAME_RULES, resolveName, STRICT_NAME } from "../../../provider/naming";
+import {
+  autoName,
+  keepsExplicitName,
+  NAME_RULES,
+  STRICT_NAME,
+  withName,
+} from "../../../provider/naming";
 import { deadlineFor, durationMs, Timeouts } from "../../../provider/timeouts";
 import { ResourceInitError } from "../../../provider/init-error";
 import { plain } from "../../../provider/plain";
@@ -159,10 +165,29 @@ describe("naming", () => {
   });
 
   test("explicit name wins, then the previous name, then a new one", () => {
-    expect(resolveName("mine", "old", "x", NAME_RULES.pod)).toBe("mine");
-    expect(resolveName(undefined, "old", "x", NAME_RULES.pod)).toBe("old");
-    expect(resolveName(undefined, undefined, "x", NAME_RULES.pod)).toMatch(/^x-[0-9a-f]{7}$/);
-    expect(resolveName(undefined, undefined, undefined, NAME_RULES.pod)).toBeUndefined();
+    const rule = NAME_RULES.pod;
+    expect(withName({ name: "old" }, { name: "mine", autonamePrefix: "x" }, rule)).toEqual({
+      name: "mine",
+    });
+    expect(withName({ name: "old" }, { autonamePrefix: "x" }, rule)).toEqual({
+      name: "old",
+      autonamePrefix: "x",
+    });
+    expect(withName({}, { autonamePrefix: "x" }, rule).name).toMatch(/^x-[0-9a-f]{7}$/);
+    expect(withName({}, {}, rule)).toEqual({});
+  });
+
+  test.each([
+    { name: "explicit name kept", olds: { name: "a" }, news: { name: "a" }, keeps: true },
+    { name: "explicit name changed", olds: { name: "a" }, news: { name: "b" }, keeps: false },
+    {
+      name: "derived name",
+      olds: { name: "a" },
+      news: { name: "a", autonamePrefix: "x" },
+      keeps: false,
+    },
+  ])("keepsExplicitName: $name", ({ olds, news, keeps }) => {
+    expect(keepsExplicitName(olds, news)).toBe(keeps);
   });
 });
 

@@ -2,10 +2,11 @@
 // provider process talks to it, configured the way a user configures a stack.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { PulumiFn } from "@pulumi/pulumi/automation";
+import { PulumiCommand, type PulumiFn } from "@pulumi/pulumi/automation";
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../../emulator";
 import { YottaClient } from "../../client";
-import { createTestStack, type TestStack } from "./engine";
+import { detectDrift, type DriftReport } from "../../sdk/drift";
+import { createTestStack, engineEnv, pulumiCliDir, type TestStack } from "./engine";
 
 export interface YottaStack extends TestStack {
   emulator: RunningEmulator;
@@ -62,4 +63,42 @@ export function readStateFile(workDir: string): string {
   return files
     .map((f) => fs.readFileSync(path.join(workDir, ".pulumi-state", f), "utf8"))
     .join("\n");
+}
+
+/** What the drift command reports for a test stack: the drift library over the stack's backend. */
+export async function driftReportOf(t: TestStack): Promise<DriftReport> {
+  return detectDrift({
+    stackName: t.stack.name,
+    workDir: t.workDir,
+    envVars: engineEnv({ backendDir: path.join(t.workDir, ".pulumi-state") }),
+    // The pinned CLI, which the test process does not have on its PATH.
+    pulumiCommand: await PulumiCommand.get({ root: path.dirname(pulumiCliDir()) }),
+  });
+}
+
+export interface StateResource {
+  urn: string;
+  /** The Pulumi name: the last part of the URN. */
+  name: string;
+  id?: string;
+  outputs: Record<string, unknown>;
+  /** Set when a create or update recorded the resource without it becoming ready. */
+  initErrors?: string[];
+}
+
+/**
+ * The custom resources a stack's state holds, by Pulumi name. Read through `stack export`, which
+ * decrypts secrets: never use it to show that something is encrypted (see readStateFile).
+ */
+export async function stateResources(t: TestStack): Promise<Map<string, StateResource>> {
+  const { deployment } = await t.stack.exportStack();
+  const resources = (deployment.resources ?? []) as (StateResource & { custom?: boolean })[];
+  return new Map(
+    resources
+      .filter((r) => r.custom && !r.urn.includes("::pulumi:providers:"))
+      .map((r) => {
+        const name = r.urn.slice(r.urn.lastIndexOf("::") + 2);
+        return [name, { ...r, name, outputs: r.outputs ?? {} }];
+      }),
+  );
 }

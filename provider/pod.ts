@@ -9,6 +9,7 @@ import { diffByTable, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { NAME_RULES, withName } from "./naming";
 import { progress } from "./progress";
+import { describePlacement, Placements, placeInOrder, Regions, type Placement } from "./placement";
 import { liveDesired } from "./refresh";
 import {
   CommonInputs,
@@ -48,12 +49,10 @@ const PodShape = z.strictObject({
   imagePublicType: z.enum(["PUBLIC", "PRIVATE"], { error: "must be PUBLIC or PRIVATE" }).optional(),
   credentialId: IdRef.optional(),
   resourceType: z.enum(["GPU", "CPU"], { error: "must be GPU or CPU" }).default("GPU"),
-  gpuType: Text(255),
+  gpuType: Text(255).optional(),
   gpuCount: GpuCount,
-  regions: z
-    .array(Text(64))
-    .refine((r) => new Set(r).size === r.length, { message: "must not repeat a region" })
-    .optional(),
+  regions: Regions.optional(),
+  placements: Placements.optional(),
   minSingleCardVramInGb: NonNegativeInt.optional(),
   minSingleCardRamInGb: NonNegativeInt.optional(),
   minSingleCardVcpu: NonNegativeInt.optional(),
@@ -80,6 +79,26 @@ const PodShape = z.strictObject({
 
 /** A pod's inputs, normalized: what `check` returns and what `diff` and `read` compare. */
 export const PodInputs = PodShape.superRefine((pod, ctx) => {
+  // Two ways to say where a pod may run; exactly one of them.
+  if (pod.placements === undefined && pod.gpuType === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["gpuType"],
+      message: "is required unless placements are given",
+    });
+  }
+  if (pod.placements !== undefined) {
+    for (const field of ["gpuType", "regions"] as const) {
+      if (pod[field] !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [field],
+          message:
+            "cannot be combined with placements: give each placement its GPU type and regions",
+        });
+      }
+    }
+  }
   if ((pod.persistentVolumeInGb ?? 0) > 0 && pod.persistentMountPath === undefined) {
     ctx.addIssue({
       code: "custom",
@@ -105,6 +124,7 @@ const FIELDS: FieldTable<PodInputs> = {
   gpuType: "replace",
   gpuCount: "replace",
   regions: "replace",
+  placements: "replace",
   minSingleCardVramInGb: "replace",
   minSingleCardRamInGb: "replace",
   minSingleCardVcpu: "replace",
@@ -124,6 +144,8 @@ const FIELDS: FieldTable<PodInputs> = {
 export type PodOutputs = PodInputs & {
   id: string;
   status: string;
+  /** With `placements`: which one the pod got (from 0). */
+  placementIndex?: number;
   region?: string;
   location?: string;
   gpuDisplayName?: string;
@@ -150,17 +172,17 @@ export async function check(
 ): Promise<CheckResult> {
   const named = withName(olds, news, NAME_RULES.pod);
   const result = checkInputs(PodInputs, named);
-  const gpuType = result.inputs.gpuType;
-  if (
-    typeof gpuType === "string" &&
-    !KNOWN_GPU_TYPES.has(gpuType) &&
-    result.failures.length === 0
-  ) {
-    progress(
-      "pod",
-      String(named.name),
-      `gpuType ${gpuType} is not a known code; the service decides`,
-    );
+  if (result.failures.length === 0) {
+    const placements = (result.inputs.placements ?? [result.inputs]) as { gpuType?: unknown }[];
+    for (const { gpuType } of placements) {
+      if (typeof gpuType === "string" && !KNOWN_GPU_TYPES.has(gpuType)) {
+        progress(
+          "pod",
+          String(named.name),
+          `gpuType ${gpuType} is not a known code; the service decides`,
+        );
+      }
+    }
   }
   return result;
 }
@@ -172,7 +194,7 @@ export async function diff(
 ): Promise<pulumi.dynamic.DiffResult> {
   const { changed, replaces } = diffByTable(
     FIELDS,
-    olds as Partial<PodInputs>,
+    desiredOnly(olds) as Partial<PodInputs>,
     news as Partial<PodInputs>,
   );
   // A pod that went FAILED cannot be repaired in place; only a new one helps.
@@ -187,18 +209,36 @@ export async function diff(
 export async function create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
   const inputs = PodInputs.parse(storedInputs(raw));
   const deadline = deadlineFor("create", inputs.timeouts, TIMEOUTS);
+  const { pod, obtained } = inputs.adoptId ? await adopt(inputs) : await place(inputs, deadline);
+  const settled = await settle(pod, inputs, obtained, deadline, raw);
+  return { id: settled.id, outs: outputs(inputs, settled, obtained) };
+}
+
+/** Creates the pod in the first placement with capacity, within the create deadline. */
+async function place(inputs: PodInputs, deadline: number): Promise<Landed> {
   const client = yotta();
-  const pod = inputs.adoptId
-    ? await adopt(inputs)
-    : await createOnce({
+  const name = inputs.name!;
+  const placed = await placeInOrder({
+    kind: "pod",
+    name,
+    placements: placementsOf(inputs),
+    deadline,
+    attempt: (placement) =>
+      createOnce({
         kind: "pod",
-        name: inputs.name!,
-        create: () => client.pods.create(createBody(inputs)),
+        name,
+        create: () => client.pods.create(createBody(inputs, placement)),
         find: async () =>
-          (await client.pods.findByName(inputs.name!)).find((p) => madeFrom(p, inputs)),
-      });
-  const settled = await settle(pod, inputs, deadline, raw);
-  return { id: settled.id, outs: outputs(inputs, settled) };
+          (await client.pods.findByName(name)).find((p) => madeFrom(p, inputs, placement)),
+      }),
+  });
+  return {
+    pod: placed.result,
+    obtained: {
+      gpuType: placed.placement.gpuType,
+      placementIndex: inputs.placements ? placed.index : undefined,
+    },
+  };
 }
 
 export async function read(
@@ -210,20 +250,25 @@ export async function read(
   const stored = PodInputs.parse(storedInputs(props));
   return {
     id,
-    props: { ...outputs(stored, live), ...liveDesired(stored, desiredOf(live), REPORTED) },
+    props: {
+      ...outputs(stored, live, obtainedFrom(stored, props)),
+      ...liveDesired(stored, desiredOf(live), REPORTED),
+    },
   };
 }
 
 export async function update(
   id: string,
-  _olds: Record<string, unknown>,
+  olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<pulumi.dynamic.UpdateResult> {
   const inputs = PodInputs.parse(storedInputs(news));
   const deadline = deadlineFor("update", inputs.timeouts, TIMEOUTS);
   const live = await yotta().pods.get(id);
-  const settled = await settle(live, inputs, deadline, news);
-  return { outs: outputs(inputs, settled) };
+  // Placement never changes in place (a change replaces), so what the pod got stays as recorded.
+  const obtained = obtainedFrom(inputs, olds);
+  const settled = await settle(live, inputs, obtained, deadline, news);
+  return { outs: outputs(inputs, settled, obtained) };
 }
 
 export async function remove(id: string, props: Record<string, unknown>): Promise<void> {
@@ -252,6 +297,7 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
 async function settle(
   pod: LivePod,
   inputs: PodInputs,
+  obtained: Obtained,
   deadline: number,
   raw: Record<string, unknown>,
 ): Promise<LivePod> {
@@ -296,49 +342,96 @@ async function settle(
     throw new ResourceInitError(
       `pod ${name} (${pod.id}) did not become ${inputs.running ? "RUNNING" : "PAUSED"}: ${(err as Error).message}`,
       pod.id,
-      outputs(inputs, last),
+      outputs(inputs, last, obtained),
       raw,
     );
   }
 }
 
-async function adopt(inputs: PodInputs): Promise<LivePod> {
+async function adopt(inputs: PodInputs): Promise<Landed> {
   const id = inputs.adoptId!;
   const live = await getOrUndefined(id);
   if (!live || live.status === "TERMINATING" || live.status === "TERMINATED") {
     throw new Error(`adoptId: pod ${id} does not exist (or is terminated)`);
   }
-  const mismatches = mismatchesOf(live, inputs);
+  const placements = placementsOf(inputs);
+  // The placement the existing pod fits, judged by what the API reports of it.
+  const index = placements.findIndex(
+    (p) =>
+      (live.gpuType === undefined || live.gpuType === p.gpuType) &&
+      (live.region === undefined || p.regions === undefined || p.regions.includes(live.region)),
+  );
+  const placement = placements[index];
+  const mismatches = placement
+    ? mismatchesOf(live, inputs, placement)
+    : [
+        `it runs ${live.gpuType ?? "an unreported GPU type"} in ${live.region ?? "an unreported region"}, ` +
+          `which no declared placement allows (${placements.map(describePlacement).join("; ")})`,
+      ];
   if (mismatches.length > 0) {
     throw new Error(
       `adoptId: pod ${id} does not match the declared inputs: ${mismatches.join("; ")}`,
     );
   }
-  return live;
+  return {
+    pod: live,
+    obtained: {
+      gpuType: placement!.gpuType,
+      placementIndex: inputs.placements ? index : undefined,
+    },
+  };
 }
 
-function mismatchesOf(live: LivePod, inputs: PodInputs): string[] {
+function mismatchesOf(live: LivePod, inputs: PodInputs, placement: Placement): string[] {
   const declared = desiredOf(live);
+  const expected = { ...inputs, gpuType: placement.gpuType };
   const out: string[] = [];
   for (const field of ["name", "image", "gpuType", "gpuCount"] as const) {
     const actual = declared[field];
-    if (actual !== undefined && actual !== inputs[field]) {
-      out.push(`${field} is ${JSON.stringify(actual)}, declared ${JSON.stringify(inputs[field])}`);
+    if (actual !== undefined && actual !== expected[field]) {
+      out.push(
+        `${field} is ${JSON.stringify(actual)}, declared ${JSON.stringify(expected[field])}`,
+      );
     }
   }
   return out;
 }
 
 /** A pod found by name after an ambiguous create is ours only if it has the spec we sent. */
-function madeFrom(pod: LivePod, inputs: PodInputs): boolean {
+function madeFrom(pod: LivePod, inputs: PodInputs, placement: Placement): boolean {
   return (
     pod.status !== "TERMINATING" &&
     pod.status !== "TERMINATED" &&
-    mismatchesOf(pod, inputs).length === 0
+    mismatchesOf(pod, inputs, placement).length === 0
   );
 }
 
-function createBody(inputs: PodInputs): PodCreate {
+/** The placements to try, in order: the `gpuType`/`regions` form is a list of one. */
+function placementsOf(inputs: PodInputs): Placement[] {
+  return inputs.placements ?? [{ gpuType: inputs.gpuType!, regions: inputs.regions }];
+}
+
+/** What a create obtained: the GPU type it was made with and, with `placements`, which one. */
+interface Obtained {
+  gpuType: string;
+  placementIndex?: number;
+}
+
+interface Landed {
+  pod: LivePod;
+  obtained: Obtained;
+}
+
+/** What was obtained, as recorded in a pod's outputs. */
+function obtainedFrom(inputs: PodInputs, props: Record<string, unknown>): Obtained {
+  if (!inputs.placements) return { gpuType: inputs.gpuType! };
+  return {
+    gpuType: typeof props.gpuType === "string" ? props.gpuType : inputs.placements[0]!.gpuType,
+    placementIndex: typeof props.placementIndex === "number" ? props.placementIndex : undefined,
+  };
+}
+
+function createBody(inputs: PodInputs, placement: Placement): PodCreate {
   return {
     name: inputs.name!,
     image: inputs.image,
@@ -346,9 +439,9 @@ function createBody(inputs: PodInputs): PodCreate {
     imagePublicType: inputs.imagePublicType,
     containerRegistryAuthId: inputs.credentialId,
     resourceType: inputs.resourceType,
-    gpuType: inputs.gpuType,
+    gpuType: placement.gpuType,
     gpuCount: inputs.gpuCount,
-    regions: inputs.regions,
+    regions: placement.regions,
     minSingleCardVramInGb: inputs.minSingleCardVramInGb,
     minSingleCardRamInGb: inputs.minSingleCardRamInGb,
     minSingleCardVcpu: inputs.minSingleCardVcpu,
@@ -409,11 +502,13 @@ function desiredOf(pod: LivePod): Partial<PodInputs> {
   };
 }
 
-function outputs(inputs: PodInputs, pod: LivePod): PodOutputs {
+function outputs(inputs: PodInputs, pod: LivePod, obtained: Obtained): PodOutputs {
   return {
     ...inputs,
+    gpuType: obtained.gpuType,
     id: pod.id,
     status: pod.status,
+    placementIndex: obtained.placementIndex,
     region: pod.region,
     location: pod.location,
     gpuDisplayName: pod.gpuDisplayName,
@@ -437,7 +532,17 @@ function outputs(inputs: PodInputs, pod: LivePod): PodOutputs {
 }
 
 function storedInputs(props: Record<string, unknown>): Record<string, unknown> {
-  return pickInputs(PodShape, props);
+  return desiredOnly(pickInputs(PodShape, props));
+}
+
+/**
+ * With `placements`, the recorded `gpuType` is what the pod obtained, an output: it is no desired
+ * input, so neither `diff` nor a parse of the stored inputs may take it for one.
+ */
+function desiredOnly(props: Record<string, unknown>): Record<string, unknown> {
+  if (props.placements === undefined || props.placements === null) return props;
+  const { gpuType: _obtained, ...desired } = props;
+  return desired;
 }
 
 const isPaused = isPodPaused;

@@ -15,6 +15,7 @@ const OUTPUTS = outputKeys(
   "environment",
   "running",
   "status",
+  "placementIndex",
   "region",
   "location",
   "gpuDisplayName",
@@ -26,7 +27,16 @@ const OUTPUTS = outputKeys(
   "createdAt",
 );
 
-export interface PodArgs {
+/** One acceptable place to run: a GPU type, in any of the given regions. */
+export interface PlacementArgs {
+  /** GPU code such as `NVIDIA_H100_80G`. */
+  gpuType: pulumi.Input<string>;
+  /** Regions to accept for this GPU type; any region that sells it when absent. */
+  regions?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** Everything about a pod but where it runs. */
+export interface PodSpecArgs {
   /**
    * The pod's name (1–255 characters). Default: the Pulumi name plus a random suffix. Changing it
    * replaces the pod.
@@ -42,12 +52,8 @@ export interface PodArgs {
   credentialId?: pulumi.Input<string>;
   /** `GPU` (default) or `CPU`. Replaces. */
   resourceType?: pulumi.Input<"GPU" | "CPU">;
-  /** GPU code such as `NVIDIA_H100_80G` (see `getGpuTypes()`). Replaces. */
-  gpuType: pulumi.Input<string>;
   /** GPUs per pod: a power of two (1, 2, 4, 8). Replaces. */
   gpuCount: pulumi.Input<number>;
-  /** Acceptable regions, e.g. `["us-east-1", "eu-2"]`; any region when absent. Replaces. */
-  regions?: pulumi.Input<pulumi.Input<string>[]>;
   /** Lower bound on each card's VRAM, in GB. Replaces. */
   minSingleCardVramInGb?: pulumi.Input<number>;
   /** Lower bound on host RAM per card, in GB. Replaces. */
@@ -78,8 +84,36 @@ export interface PodArgs {
   /** Id of an existing pod to manage instead of creating one (see docs/resources.md). */
   adoptId?: pulumi.Input<string>;
   /** Defaults: create 20m, update 20m, delete 10m. */
+  /**
+   * Defaults: create 20m, update 20m, delete 10m. With `placements`, every attempt shares the
+   * create timeout.
+   */
   timeouts?: pulumi.Input<TimeoutsArgs>;
 }
+
+/** Where a pod runs, the simple way: one GPU type, in any of the given regions. */
+export interface GpuTypePlacementArgs {
+  /** GPU code such as `NVIDIA_H100_80G` (see `getGpuTypes()`). Replaces. */
+  gpuType: pulumi.Input<string>;
+  /** Acceptable regions, e.g. `["us-east-1", "eu-2"]`; any region when absent. Replaces. */
+  regions?: pulumi.Input<pulumi.Input<string>[]>;
+  placements?: never;
+}
+
+/** Where a pod runs, as ordered preferences tried until one has capacity (docs/fleets.md). */
+export interface OrderedPlacementArgs {
+  /**
+   * Acceptable placements, most preferred first. Create tries them in order; a "no capacity"
+   * answer moves to the next, any other error stops. The outputs `gpuType`, `region` and
+   * `placementIndex` say what was obtained. Replaces.
+   */
+  placements: pulumi.Input<pulumi.Input<PlacementArgs>[]>;
+  gpuType?: never;
+  regions?: never;
+}
+
+/** A pod's inputs: the spec, and either `gpuType` (with `regions`) or `placements`. */
+export type PodArgs = PodSpecArgs & (GpuTypePlacementArgs | OrderedPlacementArgs);
 
 /**
  * A Yotta GPU pod: a container on one or more GPUs.
@@ -96,17 +130,32 @@ export interface PodArgs {
  *   expose: [{ port: 22, protocol: "SSH" }],
  * });
  * export const ssh = trainer.sshCommand;
+ *
+ * // H100s in us-east-1 if there is room, else in us-west-2, else A100s anywhere.
+ * const flexible = new yotta.Pod("flexible", {
+ *   image: "pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime",
+ *   gpuCount: 4,
+ *   placements: [
+ *     { gpuType: "NVIDIA_H100_80G", regions: ["us-east-1"] },
+ *     { gpuType: "NVIDIA_H100_80G", regions: ["us-west-2"] },
+ *     { gpuType: "NVIDIA_A100_80G" },
+ *   ],
+ * });
+ * export const landedIn = flexible.region;
  * ```
  */
 export class Pod extends pulumi.dynamic.Resource {
   declare public readonly name: pulumi.Output<string>;
   declare public readonly image: pulumi.Output<string>;
+  /** The GPU type: the one given, or the one obtained from `placements`. */
   declare public readonly gpuType: pulumi.Output<string>;
   declare public readonly gpuCount: pulumi.Output<number>;
   declare public readonly environment: pulumi.Output<Record<string, string>>;
   declare public readonly running: pulumi.Output<boolean>;
   /** `PENDING`, `INITIALIZING`, `RUNNING`, `PAUSING`, `PAUSED`, `FAILED`, ... */
   declare public readonly status: pulumi.Output<string>;
+  /** With `placements`: which one the pod got, from 0 (0 is the most preferred). */
+  declare public readonly placementIndex: pulumi.Output<number | undefined>;
   /** The region the pod landed in. */
   declare public readonly region: pulumi.Output<string | undefined>;
   declare public readonly location: pulumi.Output<string | undefined>;

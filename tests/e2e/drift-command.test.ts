@@ -419,3 +419,164 @@ describe("pulumi-yotta drift over a pod", () => {
     expect(output).not.toMatch(/^\s+at /m);
   });
 });
+
+// The other four resource types in one stack: each kind of out-of-band change to each type is
+// reported alone (the change is undone after each check), then all four deleted at once.
+describe("pulumi-yotta drift over an endpoint, a volume, a credential and a VM", () => {
+  let t: YottaStack;
+  const ids: Record<string, string> = {};
+  const names: Record<string, string> = {};
+
+  function driftStack(): Promise<{ run: Run; report: DriftReport }> {
+    const env = {
+      ...engineEnv({ backendDir: path.join(t.workDir, ".pulumi-state") }),
+      YOTTA_API_KEY: API_KEY,
+    };
+    return runDrift(["--stack", "test", "--cwd", t.workDir, "--format", "json"], env).then(
+      (run) => ({ run, report: JSON.parse(run.stdout) as DriftReport }),
+    );
+  }
+
+  const urn = (type: string, name: string) =>
+    `urn:pulumi:test::drift-types::pulumi-nodejs:dynamic/yotta:${type}::${name}`;
+
+  /** The one resource the report must list as changed, with the one field that differs. */
+  function changed(type: string, name: string, key: string, field: object) {
+    return [
+      {
+        urn: urn(type, name),
+        type: `yotta:${type}`,
+        name,
+        id: ids[key],
+        kind: "changed",
+        fields: [{ ...field, secret: false }],
+      },
+    ];
+  }
+
+  beforeAll(async () => {
+    t = await createYottaStack({
+      name: "drift-types",
+      program: async () => {
+        const endpoint = new yotta.Endpoint("server", {
+          image: "vllm/vllm-openai:v0.6.0",
+          resources: [{ region: "us-east-1", gpuType: "NVIDIA_RTX_4090_24G", gpuCount: 1 }],
+          workers: 1,
+          containerVolumeInGb: 20,
+          serviceMode: "QUEUE",
+        });
+        const volume = new yotta.Volume("data", {
+          storageType: "CEPH",
+          region: "us-east-1",
+          sizeInGb: 20,
+        });
+        const credential = new yotta.Credential("registry", {
+          username: "ci-bot",
+          password: "registry-pass-91d0",
+        });
+        const vm = new yotta.Vm("box", { gpuType: "NVIDIA_RTX_4090_24G", region: "us-east-1" });
+        return Object.fromEntries(
+          Object.entries({ endpoint, volume, credential, vm }).flatMap(([key, r]) => [
+            [`${key}Id`, r.id],
+            [`${key}Name`, r.name],
+          ]),
+        );
+      },
+    });
+    const up = await t.stack.up();
+    for (const key of ["endpoint", "volume", "credential", "vm"]) {
+      ids[key] = String(up.outputs[`${key}Id`]?.value);
+      names[key] = String(up.outputs[`${key}Name`]?.value);
+    }
+  });
+
+  afterAll(() => t?.dispose());
+
+  it("exits 0 on the stack as deployed", async () => {
+    const { run, report } = await driftStack();
+
+    expect(run.code).toBe(0);
+    expect(report).toEqual({
+      stack: "test",
+      status: "in-sync",
+      checked: 4,
+      resources: [],
+      errors: [],
+    });
+  });
+
+  it("exits 2 when the endpoint was scaled from the console", async () => {
+    t.emulator.admin.scaleWorkers(ids.endpoint!, 3);
+    const { run, report } = await driftStack();
+    t.emulator.admin.scaleWorkers(ids.endpoint!, 1);
+
+    expect(run.code).toBe(2);
+    expect(report.resources).toEqual(
+      changed("Endpoint", "server", "endpoint", { path: "workers", expected: 1, actual: 3 }),
+    );
+  });
+
+  it("exits 2 when the volume was resized from the console", async () => {
+    t.emulator.admin.resize(ids.volume!, 30);
+    const { run, report } = await driftStack();
+    t.emulator.admin.resize(ids.volume!, 20);
+
+    expect(run.code).toBe(2);
+    expect(report.resources).toEqual(
+      changed("Volume", "data", "volume", { path: "sizeInGb", expected: 20, actual: 30 }),
+    );
+  });
+
+  it("exits 2 when the credential was renamed from the console", async () => {
+    t.emulator.admin.rename("credential", ids.credential!, "renamedRegistry");
+    const { run, report } = await driftStack();
+    t.emulator.admin.rename("credential", ids.credential!, names.credential!);
+
+    expect(run.code).toBe(2);
+    expect(report.resources).toEqual(
+      changed("Credential", "registry", "credential", {
+        path: "name",
+        expected: names.credential,
+        actual: "renamedRegistry",
+      }),
+    );
+  });
+
+  it("exits 2 when the VM was turned into a spot VM behind Pulumi's back", async () => {
+    t.emulator.admin.patch("vm", ids.vm!, { isSpot: true });
+    const { run, report } = await driftStack();
+    t.emulator.admin.patch("vm", ids.vm!, { isSpot: false });
+
+    expect(run.code).toBe(2);
+    expect(report.resources).toEqual(
+      changed("Vm", "box", "vm", { path: "isSpot", expected: false, actual: true }),
+    );
+  });
+
+  it("exits 2 reporting each of the four deleted from the console", async () => {
+    // The checks above undid their changes: the stack is in sync again.
+    expect((await driftStack()).run.code).toBe(0);
+    for (const kind of ["endpoint", "volume", "credential", "vm"] as const) {
+      t.emulator.admin.deleteResource(kind, ids[kind]!);
+    }
+
+    const { run, report } = await driftStack();
+
+    expect(run.code).toBe(2);
+    const deleted = (type: string, name: string, key: string) => ({
+      urn: urn(type, name),
+      type: `yotta:${type}`,
+      name,
+      id: ids[key],
+      kind: "deleted",
+      fields: [],
+    });
+    expect(report).toMatchObject({ status: "drift", checked: 4, errors: [] });
+    expect(report.resources).toEqual([
+      deleted("Credential", "registry", "credential"),
+      deleted("Endpoint", "server", "endpoint"),
+      deleted("Vm", "box", "vm"),
+      deleted("Volume", "data", "volume"),
+    ]);
+  });
+});

@@ -3,7 +3,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PulumiCommand, type PulumiFn } from "@pulumi/pulumi/automation";
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../../emulator";
+import {
+  startEmulator,
+  type EmulatorAdmin,
+  type EmulatorOptions,
+  type Kind,
+  type RequestFilter,
+  type RunningEmulator,
+} from "../../emulator";
 import { YottaClient } from "../../client";
 import { detectDrift, type DriftReport } from "../../sdk/drift";
 import { createTestStack, engineEnv, pulumiCliDir, type TestStack } from "./engine";
@@ -101,4 +108,45 @@ export async function stateResources(t: TestStack): Promise<Map<string, StateRes
         return [name, { ...r, name, outputs: r.outputs ?? {} }];
       }),
   );
+}
+
+export interface LiveRecord {
+  kind: Kind;
+  id: string;
+  name: string;
+  status?: string;
+}
+
+/**
+ * What the emulated cloud still holds that bills or keeps a name taken: every record but pods
+ * and VMs that are terminated (those stay listed for a while, as on the real service).
+ */
+export function liveRecords(admin: EmulatorAdmin): LiveRecord[] {
+  const kinds: Kind[] = ["pod", "endpoint", "volume", "credential", "vm"];
+  return kinds
+    .flatMap((kind) =>
+      admin.list(kind).map((r) => ({
+        kind,
+        id: r.id,
+        name: r.name,
+        status: "status" in r ? r.status : undefined,
+      })),
+    )
+    .filter((r) => r.status !== "TERMINATED" && r.status !== "terminated");
+}
+
+/**
+ * The API calls in the emulator's request log, in order, as `METHOD path`
+ * (`PUT /v2/serverless/123/workers`), so a test compares whole call sequences at a glance.
+ */
+export function apiCalls(admin: EmulatorAdmin, filter: RequestFilter = {}): string[] {
+  return admin.requests(filter).map((r) => `${r.method} ${r.path}`);
+}
+
+/** The calls that change something: every method but GET. */
+export function apiWrites(admin: EmulatorAdmin): string[] {
+  return admin
+    .requests()
+    .filter((r) => r.method !== "GET")
+    .map((r) => `${r.method} ${r.path}`);
 }

@@ -178,7 +178,9 @@ export class GpuFleet extends pulumi.ComponentResource {
             // Rolling replacement: the old replica goes before its successor comes, so a template
             // change never runs more pods (or GPUs, or cost) than the fleet is allowed.
             deleteBeforeReplace: true,
-            dependsOn: i < plan.parallelism ? undefined : gate(name, pods, i, plan, budget),
+            // Each replica waits for the one `parallelism` places before it: replacements and
+            // creates go that many at a time.
+            dependsOn: i < plan.parallelism ? undefined : [pods[i - plan.parallelism]!],
           },
         ),
       );
@@ -202,6 +204,11 @@ export class GpuFleet extends pulumi.ComponentResource {
           .apply((r) => ({ ...r, placementIndex: plan.fleetIndex(i, r.placementIndex) })),
       ),
     );
+    // A price the API reports only once a pod exists is checked here, as soon as every replica
+    // has reported. Failing this output fails the deployment with the message, and the pods stay
+    // in the state, so the message says which to delete. (Stopping earlier would need a resource
+    // whose registration depends on a failing output, and the SDK never settles such a resource's
+    // outputs: the program would hang instead of failing.)
     this.totalHourlyCost = priced.apply((replicas) => {
       const overrun = costOverrun(`fleet ${name}`, replicas, budget);
       if (overrun !== undefined) throw new Error(overrun);
@@ -325,32 +332,6 @@ function planFleet(name: string, args: GpuFleetArgs): FleetPlan {
     fleetIndex: (i, own) =>
       own === undefined ? undefined : placements[(own + offset(i)) % n]?.origin,
   };
-}
-
-/**
- * What replica `i` waits for: the replica `parallelism` places before it. With `maxHourlyCost`,
- * also every replica before that one, whose prices are known by then: if they already cost more
- * than the limit, the fleet stops here instead of creating more.
- */
-function gate(
-  name: string,
-  pods: readonly Pod[],
-  i: number,
-  plan: FleetPlan,
-  budget: BudgetArgs,
-): pulumi.Input<pulumi.Resource[]> {
-  const previous = pods[i - plan.parallelism]!;
-  if (budget.maxHourlyCost === undefined) return [previous];
-  const settled = pods.slice(0, i - plan.parallelism + 1);
-  return pulumi
-    .all(settled.map((pod, j) => pricedReplica(`${name}-${j}`, pod)))
-    .apply((replicas) => {
-      const overrun = costOverrun(`fleet ${name}`, replicas, budget);
-      if (overrun !== undefined) {
-        throw new Error(`${overrun} ${name}-${i} and the replicas after it were not created.`);
-      }
-      return [previous];
-    });
 }
 
 /** A replica's cost facts, named as the program names it (`trainers-3`). */

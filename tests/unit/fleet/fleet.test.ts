@@ -286,17 +286,4 @@ describe("GpuFleet counts prices it learns only after creation", () => {
     );
     expect(await settled(fleet.totalHourlyCost)).toBe(12);
   });
-
-  test("with maxHourlyCost, replica i also waits on the prices of every replica before it", async () => {
-    const cloud = await mockCloud({ prices: { [H100]: 2.5 } });
-    const fleet = new GpuFleet(
-      "gated",
-      args({ budget: { maxHourlyCost: 100, prices: { [H100]: 2.5 } } }),
-    );
-    await drain(fleet);
-    expect(cloud.pods()[2]?.dependencies.sort()).toEqual([
-      expect.stringMatching(/::gated-0$/),
-      expect.stringMatching(/::gated-1$/),
-    ]);
-  });
 });

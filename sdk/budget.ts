@@ -187,6 +187,44 @@ export function stackBudgetViolations(
   return budgetViolations("the stack", pods, budget);
 }
 
+/** A resource as a stack-wide policy sees it (the shape `@pulumi/policy` gives `validateStack`). */
+export interface StackResource {
+  type: string;
+  name: string;
+  props: Record<string, unknown>;
+}
+
+/** The engine's type token for a `Pod` (and so for every replica of a `GpuFleet`). */
+export const POD_TYPE = "pulumi-nodejs:dynamic/yotta:Pod";
+
+/**
+ * The Yotta pods among a stack's resources, as the guard weighs them. A pod whose GPU count or
+ * placement is not known yet (it depends on another resource's output during a preview) cannot
+ * be weighed and is left out; a pod that already runs carries the price the API reported.
+ */
+export function podsInStack(resources: readonly StackResource[]): PodDemand[] {
+  const pods: PodDemand[] = [];
+  for (const { type, name, props } of resources) {
+    if (type !== POD_TYPE || typeof props.gpuCount !== "number") continue;
+    const placements = placementsOf(props);
+    if (placements === undefined) continue;
+    const hourlyPrice = typeof props.hourlyPrice === "number" ? props.hourlyPrice : undefined;
+    pods.push({ name, gpuCount: props.gpuCount, placements, hourlyPrice });
+  }
+  // The engine lists resources in no order a person would expect; messages list them by name.
+  return pods.sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true }));
+}
+
+/** `placements` when the pod has them (its recorded `gpuType` is then what it got), else `gpuType`. */
+function placementsOf(props: Record<string, unknown>): PlacementPlan[] | undefined {
+  if (Array.isArray(props.placements)) {
+    const listed = props.placements as { gpuType?: unknown; regions?: unknown }[];
+    if (!listed.every((p) => typeof p?.gpuType === "string")) return undefined;
+    return listed.map((p) => ({ gpuType: p.gpuType as string }));
+  }
+  return typeof props.gpuType === "string" ? [{ gpuType: props.gpuType }] : undefined;
+}
+
 interface Worst {
   cost: number;
   placement?: PlacementPlan;

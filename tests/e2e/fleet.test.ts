@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yotta from "pulumi-yotta";
-import { engineEnv, pulumiCliDir } from "../support/engine";
+import { engineEnv, pulumiCliDir, repoRoot } from "../support/engine";
 import { createYottaStack, stateResources, type YottaStack } from "../support/yotta-stack";
 
 const H100 = "NVIDIA_H100_80G";
@@ -307,5 +307,86 @@ describe("a fleet under capacity limits and a budget", () => {
     expect(up.changes).toMatchObject({ delete: 1 });
     expect(up.outputs?.totalHourlyCost?.value).toBe(2 * H100_PRICE);
     expect((await t.client.pods.list()).filter((p) => p.status === "RUNNING")).toHaveLength(2);
+  });
+});
+
+/**
+ * `pulumi preview --policy-pack` runs a Node policy pack through the Node language host, which
+ * these machines do not have (docs/engine.md). Without it the CLI looks for an analyzer plugin
+ * named `pulumi-analyzer-policy-nodejs`, called in the pack's directory with the engine's address:
+ * this one-line script starts the policy runner that ships in @pulumi/pulumi, as the host would.
+ */
+const POLICY_SHIM = `#!/bin/sh
+exec node "$(node -p 'require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [process.cwd()] })')" "$@"
+`;
+
+describe("the spend guard as a policy pack over the whole stack", () => {
+  let t: YottaStack;
+  let configFile: string;
+
+  beforeAll(async () => {
+    t = await createYottaStack({
+      name: "e2e-fleet-policy",
+      program: async () => {
+        // Neither carries a budget of its own: the policy weighs them together.
+        new yotta.GpuFleet("trainers", {
+          replicas: 4,
+          template: { image: "pytorch/pytorch:2.4.0", gpuCount: 2 },
+          placements: [{ gpuType: "NVIDIA_A100_80G" }, { gpuType: H100 }],
+        });
+        new yotta.Pod("notebook", { image: "jupyter/base", gpuType: H100, gpuCount: 1 });
+      },
+    });
+    const bin = path.join(t.workDir, "bin");
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, "pulumi-analyzer-policy-nodejs"), POLICY_SHIM, { mode: 0o755 });
+    const workspace = t.stack.workspace as unknown as { envVars: Record<string, string> };
+    workspace.envVars.PATH = `${bin}${path.delimiter}${workspace.envVars.PATH ?? process.env.PATH}`;
+    configFile = path.join(t.workDir, "budget.json");
+  });
+  afterAll(() => t?.dispose());
+
+  async function previewWith(budget: yotta.BudgetArgs) {
+    fs.writeFileSync(configFile, JSON.stringify({ "yotta-budget": budget }));
+    const lines: string[] = [];
+    const run = t.stack.preview({
+      policyPacks: [path.join(repoRoot, "policy")],
+      policyPackConfigs: [configFile],
+      onOutput: (line) => lines.push(line),
+    });
+    return run.then(
+      () => ({ ok: true, output: lines.join("") }),
+      (err: Error) => ({ ok: false, output: `${lines.join("")}\n${err.message}` }),
+    );
+  }
+
+  test("within the budget, the preview passes", async () => {
+    const preview = await previewWith({
+      maxGpus: 9,
+      maxHourlyCost: 25,
+      prices: { NVIDIA_A100_80G: 1.8, [H100]: H100_PRICE },
+    });
+    if (!preview.ok) throw new Error(preview.output);
+    expect(preview.output).toMatch(/pulumi-yotta@v0\.1\.0/);
+  });
+
+  test("over it, the preview fails naming each limit and its numbers", async () => {
+    const preview = await previewWith({
+      maxGpus: 8,
+      allowedGpuTypes: [H100],
+      maxHourlyCost: 20,
+      prices: { NVIDIA_A100_80G: 1.8, [H100]: H100_PRICE },
+    });
+    expect(preview.ok).toBe(false);
+    expect(preview.output).toMatch(/\[mandatory\] +yotta-budget/);
+    expect(preview.output).toMatch(
+      /the stack needs 9 GPUs \(notebook 1, trainers-0 2, trainers-1 2, trainers-2 2, trainers-3 2\), over budget\.maxGpus 8/,
+    );
+    expect(preview.output).toMatch(
+      /the stack may use NVIDIA_A100_80G, not in budget\.allowedGpuTypes \[NVIDIA_H100_80G\]/,
+    );
+    expect(preview.output).toMatch(
+      /the stack could cost up to \$22\.50\/h .* over budget\.maxHourlyCost \$20\.00\/h/,
+    );
   });
 });

@@ -2,6 +2,8 @@ import {
   budgetArgsProblems,
   budgetViolations,
   costOverrun,
+  podsInStack,
+  POD_TYPE,
   stackBudgetViolations,
   tallyCost,
   type BudgetArgs,
@@ -195,5 +197,48 @@ describe("stackBudgetViolations, for a policy over a whole stack", () => {
         `reported; 2 × ${A100} at $1.80/GPU-h, at the most expensive acceptable placement), over ` +
         "budget.maxHourlyCost $20.00/h",
     ]);
+  });
+});
+
+describe("podsInStack: the pods among a stack's resources, as a policy sees them", () => {
+  test.each([
+    {
+      name: "the gpuType form",
+      props: { gpuType: H100, gpuCount: 2, regions: ["eu-3"] },
+      pod: { gpuCount: 2, placements: [{ gpuType: H100 }] },
+    },
+    {
+      name: "placements win over the gpuType they obtained",
+      props: { gpuType: H100, gpuCount: 1, placements: [{ gpuType: A100 }, { gpuType: H100 }] },
+      pod: { placements: [{ gpuType: A100 }, { gpuType: H100 }] },
+    },
+    {
+      name: "a running pod brings its reported price",
+      props: { gpuType: L4, gpuCount: 1, hourlyPrice: 0.6 },
+      pod: { hourlyPrice: 0.6 },
+    },
+  ])("$name", ({ props, pod }) => {
+    expect(podsInStack([{ type: POD_TYPE, name: "p", props }])).toEqual([
+      expect.objectContaining({ name: "p", ...pod }),
+    ]);
+  });
+
+  test("other resources, and pods without a GPU count or type, are left out", () => {
+    expect(
+      podsInStack([
+        { type: "pulumi-nodejs:dynamic/yotta:Volume", name: "v", props: { sizeInGb: 10 } },
+        { type: "yotta:index:GpuFleet", name: "f", props: {} },
+        { type: POD_TYPE, name: "a", props: { gpuType: H100 } },
+        { type: POD_TYPE, name: "b", props: { gpuCount: 1, placements: [{ regions: ["eu-3"] }] } },
+        { type: POD_TYPE, name: "c", props: { gpuCount: 1, placements: [{ gpuType: H100 }] } },
+      ]).map((p) => p.name),
+    ).toEqual(["c"]);
+  });
+
+  test("listed by name, numbers in order", () => {
+    const pod = (name: string) => ({ type: POD_TYPE, name, props: { gpuType: H100, gpuCount: 1 } });
+    expect(podsInStack([pod("f-10"), pod("f-2"), pod("a"), pod("f-1")]).map((p) => p.name)).toEqual(
+      ["a", "f-1", "f-2", "f-10"],
+    );
   });
 });

@@ -152,6 +152,49 @@ describe("a fleet through the real engine", () => {
   });
 });
 
+describe("a fleet sharing one volume", () => {
+  let t: YottaStack;
+
+  beforeAll(async () => {
+    t = await createYottaStack({
+      name: "e2e-fleet-volume",
+      program: async () => {
+        const fleet = new yotta.GpuFleet("readers", {
+          replicas: 2,
+          template: { image: "pytorch/pytorch:2.4.0", gpuCount: 1 },
+          placements: [{ gpuType: H100, regions: ["us-west-2", "us-east-1"] }],
+          sharedVolume: { sizeInGb: 50, mountPath: "/data", region: "us-east-1" },
+        });
+        return { volumeId: fleet.volume!.id, replicas: fleet.replicas };
+      },
+    });
+  });
+  afterAll(() => t?.dispose());
+
+  test("every replica mounts it, in the volume's region", async () => {
+    const result = await t.stack.up();
+    const volumeId = result.outputs.volumeId?.value as string;
+    const pods = await t.client.pods.list();
+    expect(pods).toHaveLength(2);
+    for (const pod of pods) {
+      expect(pod.region).toBe("us-east-1");
+      expect(pod.persistentVolumes?.map((v) => [v.id, v.mountPath])).toEqual([[volumeId, "/data"]]);
+    }
+    expect((await t.client.volumes.get(volumeId)).mountCount).toBe(2);
+  });
+
+  test("destroy takes the replicas down before the volume they mount", async () => {
+    await t.stack.destroy();
+    expect((await t.client.pods.list()).every((p) => p.status === "TERMINATED")).toBe(true);
+    const writes = t.emulator.admin.requests().filter((r) => r.method === "DELETE");
+    expect(writes.map((r) => r.route)).toEqual([
+      "/v2/pods/{id}",
+      "/v2/pods/{id}",
+      "/v2/volumes/{id}",
+    ]);
+  });
+});
+
 /**
  * A fleet program the child process runs. A program that fails does so through unhandled
  * rejections, which jest would pin on the running test even though the Automation API reports

@@ -6,7 +6,37 @@
  * const pod = new yotta.Pod("trainer", { image: "pytorch/pytorch", gpuType: "NVIDIA_H100_80G", gpuCount: 8 });
  * ```
  */
-export { Pod, type PodArgs } from "./pod";
+export {
+  Pod,
+  type PodArgs,
+  type PodSpecArgs,
+  type PlacementArgs,
+  type GpuTypePlacementArgs,
+  type OrderedPlacementArgs,
+} from "./pod";
+export {
+  GpuFleet,
+  type GpuFleetArgs,
+  type FleetTemplateArgs,
+  type FleetPlacementArgs,
+  type SharedVolumeArgs,
+  type FleetReplica,
+} from "./fleet";
+export {
+  budgetArgsProblems,
+  budgetViolations,
+  costOverrun,
+  podsInStack,
+  stackBudgetViolations,
+  tallyCost,
+  POD_TYPE,
+  type BudgetArgs,
+  type BudgetVerdict,
+  type PlacementPlan,
+  type PodDemand,
+  type PricedReplica,
+  type StackResource,
+} from "./budget";
 export {
   Endpoint,
   type EndpointArgs,

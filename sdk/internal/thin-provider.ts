@@ -13,11 +13,13 @@ export type ProviderModule = "pod" | "endpoint" | "volume" | "credential" | "vm"
  * a fixed release reach resources created by an older one.
  *
  * Keep this function's body stable: every change here is a change to every user's state file.
+ * The parameter is not called `module`: in a program started with `node -e` that is a global,
+ * which the serializer would not capture.
  */
-export function thinProvider(module: ProviderModule): pulumi.dynamic.ResourceProvider {
+export function thinProvider(resource: ProviderModule): pulumi.dynamic.ResourceProvider {
   /* eslint-disable @typescript-eslint/no-require-imports -- resolved at run time in the provider process, by design (see above) */
   const call = (method: string, ...args: unknown[]) =>
-    require("pulumi-yotta/provider/dispatch").call(module, method, args);
+    require("pulumi-yotta/provider/dispatch").call(resource, method, args);
   /* eslint-enable @typescript-eslint/no-require-imports */
   return {
     configure: (req) => call("configure", req),

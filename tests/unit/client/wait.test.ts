@@ -78,14 +78,21 @@ describe("waitFor", () => {
   });
 
   it("polls one last time at the deadline instead of giving up early", async () => {
-    let polls = 0;
+    const times: number[] = [];
     const deadline = Date.now() + 100;
     const result = await waitFor(
-      async () => ({ status: ++polls >= 2 && Date.now() >= deadline ? "RUNNING" : "PENDING" }),
+      async () => {
+        times.push(Date.now());
+        return { status: times.length >= 2 ? "RUNNING" : "PENDING" };
+      },
       { done: (p) => p.status === "RUNNING", deadline, interval: 1_000 },
     );
     expect(result.status).toBe("RUNNING");
-    expect(polls).toBe(2);
+    expect(times).toHaveLength(2);
+    // The 1 s pause is cut to the deadline: the second poll comes at it (timers may fire a
+    // millisecond early), not a second later.
+    expect(times[1]).toBeGreaterThanOrEqual(deadline - 2);
+    expect(times[1]).toBeLessThan(deadline + 500);
   });
 
   it("takes the earlier of deadline and timeoutMs", async () => {

@@ -2,13 +2,13 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { Credential as LiveCredential, CredentialUpdate } from "../client";
 import { CREDENTIAL_TYPES, isBusy, isNotFound } from "../client";
-import { checkInputs, type CheckResult } from "./check";
+import { checkInputs, type CheckResult, pickInputs } from "./check";
 import { yotta } from "./config";
 import { createOnce } from "./create";
 import { diffByTable, type FieldTable, adoptIdRule } from "./diff";
 import { keepsExplicitName, NAME_RULES, STRICT_NAME, withName } from "./naming";
 import { progress } from "./progress";
-import { liveDesired } from "./refresh";
+import { liveDesired, unlessGone } from "./refresh";
 import { CommonInputs, Text } from "./schemas";
 
 export { configure } from "./config";
@@ -237,15 +237,9 @@ function outputs(inputs: CredentialInputs, credential: LiveCredential): Credenti
 
 /** The stored inputs among a resource's stored outputs (which also carry what the cloud said). */
 function storedInputs(props: Record<string, unknown>): Record<string, unknown> {
-  const keys = Object.keys(CredentialInputs.shape);
-  return Object.fromEntries(Object.entries(props).filter(([k]) => keys.includes(k)));
+  return pickInputs(CredentialInputs, props);
 }
 
-async function getOrUndefined(id: string): Promise<LiveCredential | undefined> {
-  try {
-    return await yotta().credentials.get(id);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+function getOrUndefined(id: string): Promise<LiveCredential | undefined> {
+  return unlessGone(yotta().credentials.get(id));
 }

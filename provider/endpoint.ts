@@ -9,14 +9,14 @@ import {
   WaitFailedError,
   WaitTimeoutError,
 } from "../client";
-import { checkInputs, type CheckResult } from "./check";
+import { checkInputs, type CheckResult, pickInputs } from "./check";
 import { pollInterval, yotta } from "./config";
 import { createOnce } from "./create";
 import { diffByTable, sameValue, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { keepsExplicitName, NAME_RULES, STRICT_NAME, withName } from "./naming";
 import { progress } from "./progress";
-import { liveDesired } from "./refresh";
+import { liveDesired, unlessGone } from "./refresh";
 import {
   CommonInputs,
   Environment,
@@ -657,21 +657,15 @@ function outputs(inputs: EndpointInputs, e: LiveEndpoint): EndpointOutputs {
  * every call carries the serialized provider.
  */
 function inputsOf(props: Record<string, unknown>): Record<string, unknown> {
-  const keys = Object.keys(EndpointShape.shape);
-  return Object.fromEntries(Object.entries(props).filter(([k]) => keys.includes(k)));
+  return pickInputs(EndpointShape, props);
 }
 
 function gone(id: string): never {
   throw new Error(`endpoint ${id} was deleted while it was being updated`);
 }
 
-async function getOrUndefined(id: string): Promise<LiveEndpoint | undefined> {
-  try {
-    return await yotta().endpoints.get(id);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+function getOrUndefined(id: string): Promise<LiveEndpoint | undefined> {
+  return unlessGone(yotta().endpoints.get(id));
 }
 
 function cmp(a: string, b: string): number {

@@ -10,7 +10,7 @@ import { ResourceInitError } from "./init-error";
 import { NAME_RULES, withName } from "./naming";
 import { progress } from "./progress";
 import { describePlacement, Placements, placeInOrder, Regions, type Placement } from "./placement";
-import { liveDesired } from "./refresh";
+import { liveDesired, unlessGone } from "./refresh";
 import {
   CommonInputs,
   Environment,
@@ -547,13 +547,8 @@ function desiredOnly(props: Record<string, unknown>): Record<string, unknown> {
 
 const isPaused = isPodPaused;
 
-async function getOrUndefined(id: string): Promise<LivePod | undefined> {
-  try {
-    return await yotta().pods.get(id);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+function getOrUndefined(id: string): Promise<LivePod | undefined> {
+  return unlessGone(yotta().pods.get(id));
 }
 
 function cmp(a: string, b: string): number {

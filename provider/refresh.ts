@@ -1,3 +1,5 @@
+import { isNotFound } from "../client";
+
 /**
  * The desired-state view of a live resource, for `read`: for each field of the table, the live
  * value when the API reports it and the user manages it, else the last applied value.
@@ -20,4 +22,14 @@ export function liveDesired<T extends object>(
     out[field] = current === undefined || current === null ? applied : current;
   }
   return out;
+}
+
+/** The resource, or `undefined` when the service says it does not exist (deleted out of band). */
+export async function unlessGone<T>(get: Promise<T>): Promise<T | undefined> {
+  try {
+    return await get;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
 }

@@ -2,14 +2,14 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { Vm as LiveVm, VmType } from "../client";
 import { isBusy, isNotAllowed, isNotFound, waitFor } from "../client";
-import { checkInputs, type CheckResult } from "./check";
+import { checkInputs, type CheckResult, pickInputs } from "./check";
 import { pollInterval, yotta } from "./config";
 import { createOnce } from "./create";
 import { diffByTable, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { NAME_RULES, withName } from "./naming";
 import { progress } from "./progress";
-import { liveDesired } from "./refresh";
+import { liveDesired, unlessGone } from "./refresh";
 import { CommonInputs, KNOWN_GPU_TYPES, sortKeys, Text } from "./schemas";
 import { deadlineFor, Timeouts, type TimeoutDefaults } from "./timeouts";
 
@@ -368,15 +368,9 @@ function outputs(inputs: VmInputs, vm: LiveVm, vmTypeId: string | undefined): Vm
 
 /** The stored inputs among a resource's stored outputs (which also carry what the cloud said). */
 function storedInputs(props: Record<string, unknown>): Record<string, unknown> {
-  const keys = Object.keys(VmInputs.shape);
-  return Object.fromEntries(Object.entries(props).filter(([k]) => keys.includes(k)));
+  return pickInputs(VmInputs, props);
 }
 
-async function getOrUndefined(id: string): Promise<LiveVm | undefined> {
-  try {
-    return await yotta().vms.get(id);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+function getOrUndefined(id: string): Promise<LiveVm | undefined> {
+  return unlessGone(yotta().vms.get(id));
 }

@@ -2,14 +2,14 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { Volume as LiveVolume, VolumeCreate } from "../client";
 import { isBusy, isNotFound, waitFor } from "../client";
-import { checkInputs, type CheckResult } from "./check";
+import { checkInputs, type CheckResult, pickInputs } from "./check";
 import { pollInterval, yotta } from "./config";
 import { createOnce } from "./create";
 import { diffByTable, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { keepsExplicitName, NAME_RULES, withName } from "./naming";
 import { progress } from "./progress";
-import { liveDesired } from "./refresh";
+import { liveDesired, unlessGone } from "./refresh";
 import { CommonInputs, Text } from "./schemas";
 import { deadlineFor, Timeouts, type TimeoutDefaults } from "./timeouts";
 
@@ -406,15 +406,9 @@ async function mountersOf(volume: LiveVolume): Promise<string> {
 
 /** The stored inputs among a resource's stored outputs (which also carry what the cloud said). */
 function storedInputs(props: Record<string, unknown>): Record<string, unknown> {
-  const keys = Object.keys(VolumeShape.shape);
-  return Object.fromEntries(Object.entries(props).filter(([k]) => keys.includes(k)));
+  return pickInputs(VolumeShape, props);
 }
 
-async function getOrUndefined(id: string): Promise<LiveVolume | undefined> {
-  try {
-    return await yotta().volumes.get(id);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+function getOrUndefined(id: string): Promise<LiveVolume | undefined> {
+  return unlessGone(yotta().volumes.get(id));
 }

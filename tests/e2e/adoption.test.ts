@@ -4,7 +4,12 @@
 // must be empty, and an id whose resource does not match the program must fail before anything
 // is made.
 import * as yotta from "pulumi-yotta";
-import { createYottaStack, stateResources, type YottaStack } from "../support/yotta-stack";
+import {
+  createYottaStack,
+  stateResources,
+  type YottaStack,
+  failureOf,
+} from "../support/yotta-stack";
 
 const GPU = "NVIDIA_RTX_4090_24G";
 const REGION = "us-east-1";
@@ -173,10 +178,7 @@ describe("adopting existing resources", () => {
     spec.mismatched = true;
     t.emulator.admin.clearRequests();
     try {
-      const message = await t.stack.up().then(
-        () => "the update succeeded",
-        (err: Error) => err.message,
-      );
+      const message = await failureOf(t.stack.up());
 
       expect(message).toContain(
         `adoptId: pod ${existing.stranger} does not match the declared inputs: ` +

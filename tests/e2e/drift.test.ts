@@ -10,6 +10,7 @@ import {
   driftReportOf,
   stateResources,
   type YottaStack,
+  failureOf,
 } from "../support/yotta-stack";
 
 const ENV = { MODEL: "llama-3-8b" };
@@ -78,10 +79,7 @@ describe("drift found and put back", () => {
     expect(report).toMatchObject({ status: "drift", checked: 5, errors: [] });
     expect(report.resources).toEqual(expected);
 
-    const message = await t.stack.preview({ refresh: true, expectNoChanges: true }).then(
-      () => "the preview passed",
-      (err: Error) => err.message,
-    );
+    const message = await failureOf(t.stack.preview({ refresh: true, expectNoChanges: true }));
     expect(message).toContain("no changes were expected for preview but changes were proposed");
     for (const { type, name } of expected) {
       expect(message).toMatch(new RegExp(`dynamic/${type} ${name} ${op}\\b`));
@@ -222,7 +220,7 @@ describe("drift found and put back", () => {
 
     // Shrinking would destroy data: `up --refresh` refuses it before any change is sent.
     t.emulator.admin.clearRequests();
-    await expect(t.stack.up({ refresh: true })).rejects.toThrow(
+    expect(await failureOf(t.stack.up({ refresh: true }))).toMatch(
       /volume data-\w+ \(\d+\): sizeInGb cannot shrink from 40 GB to 20 GB: shrinking would destroy data/,
     );
     expect(t.emulator.admin.requests().filter((r) => r.method !== "GET")).toEqual([]);

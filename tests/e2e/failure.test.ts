@@ -9,6 +9,7 @@ import {
   createYottaStack,
   stateResources,
   type YottaStack,
+  failureOf,
 } from "../support/yotta-stack";
 import type { EmulatorOptions } from "../../emulator";
 
@@ -31,10 +32,7 @@ function trainerStack(name: string, emulator: EmulatorOptions, timeouts?: Timeou
 
 /** The error text of an `up` that must fail. */
 async function failedUp(t: YottaStack): Promise<string> {
-  return t.stack.up().then(
-    () => "the update succeeded",
-    (err: Error) => err.message,
-  );
+  return failureOf(t.stack.up());
 }
 
 /** Every pod the cloud has not terminated is one the state knows: nothing bills untracked. */

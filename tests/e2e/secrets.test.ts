@@ -11,6 +11,7 @@ import {
   readStateFile,
   stateResources,
   type YottaStack,
+  failureOf,
 } from "../support/yotta-stack";
 
 // Distinctive values, so that a match can only be a leak.
@@ -142,10 +143,7 @@ describe("secrets stay secret", () => {
     const failed = collectOutput();
     let message: string;
     try {
-      message = await t.stack.up({ onOutput: failed.onOutput }).then(
-        () => "the update succeeded",
-        (err: Error) => err.message,
-      );
+      message = await failureOf(t.stack.up({ onOutput: failed.onOutput }));
     } finally {
       t.emulator.admin.clearFaults();
     }
@@ -181,10 +179,7 @@ describe("secrets stay secret", () => {
     });
 
     const refused = collectOutput();
-    const message = await t.stack.destroy({ onOutput: refused.onOutput }).then(
-      () => "the destroy succeeded",
-      (err: Error) => err.message,
-    );
+    const message = await failureOf(t.stack.destroy({ onOutput: refused.onOutput }));
     expect(message).toMatch(
       new RegExp(
         `credential registry-\\w+ \\(${credentialId}\\) is in use by pod outsider \\(${outsider.id}\\)`,

@@ -39,8 +39,16 @@ export function yotta(): YottaClient {
     );
   }
   const baseUrl = settings.apiUrl ?? nonEmpty(process.env.YOTTA_API_URL) ?? DEFAULT_API_URL;
-  client = new YottaClient({ apiKey, baseUrl });
+  client = new YottaClient({ apiKey, baseUrl, timeoutMs: requestTimeoutMs() });
   return client;
+}
+
+/**
+ * The per-request timeout: the client's default (30 s) unless `YOTTA_REQUEST_TIMEOUT_MS` sets
+ * another, which tests use to make a slow answer outlast the client without waiting 30 s.
+ */
+function requestTimeoutMs(): number | undefined {
+  return positiveMs("YOTTA_REQUEST_TIMEOUT_MS");
 }
 
 /**
@@ -49,15 +57,19 @@ export function yotta(): YottaClient {
  * whose transitions take milliseconds.
  */
 export function pollInterval(): PollInterval | undefined {
-  const raw = nonEmpty(process.env.YOTTA_POLL_INTERVAL_MS);
+  const ms = positiveMs("YOTTA_POLL_INTERVAL_MS");
+  if (ms === undefined) return undefined;
+  return { initialMs: ms, maxMs: Math.max(ms, 10 * ms), factor: 1.5 };
+}
+
+function positiveMs(variable: string): number | undefined {
+  const raw = nonEmpty(process.env[variable]);
   if (raw === undefined) return undefined;
   const ms = Number(raw);
   if (!Number.isFinite(ms) || ms <= 0) {
-    throw new Error(
-      `YOTTA_POLL_INTERVAL_MS must be a positive number of milliseconds, not "${raw}"`,
-    );
+    throw new Error(`${variable} must be a positive number of milliseconds, not "${raw}"`);
   }
-  return { initialMs: ms, maxMs: Math.max(ms, 10 * ms), factor: 1.5 };
+  return ms;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -14,6 +14,10 @@ const SECRET_NOTE =
   "The provider reports a change that no visible field explains: it is in a secret field, " +
   "whose values are never shown.";
 
+const MAYBE_SECRET_NOTE =
+  "The fields shown as [secret] may have changed too: their values are never shown, so the " +
+  "report cannot tell.";
+
 /**
  * Reads the engine events of a refresh preview.
  *
@@ -66,8 +70,18 @@ function driftOf(step: StepEventMetadata): DriftedResource | undefined {
   if (step.op !== "update") return undefined;
 
   const { visible, secret } = compareInputs(step.old?.inputs ?? {}, step.new?.outputs ?? {});
-  if (visible.length > 0) return { ...base, kind: "changed", fields: visible };
-  return { ...base, kind: "changed", fields: maskedFields(secret), note: SECRET_NOTE };
+  if (visible.length === 0) {
+    return { ...base, kind: "changed", fields: maskedFields(secret), note: SECRET_NOTE };
+  }
+  // A visible change does not rule out a secret one beside it: the provider's diff says only that
+  // something differs, and a secret's values cannot be compared here.
+  if (secret.length === 0) return { ...base, kind: "changed", fields: visible };
+  return {
+    ...base,
+    kind: "changed",
+    fields: [...visible, ...maskedFields(secret)],
+    note: MAYBE_SECRET_NOTE,
+  };
 }
 
 /** `pulumi-nodejs:dynamic/yotta:Pod` → `yotta:Pod`; any other token is already what users see. */

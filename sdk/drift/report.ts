@@ -29,9 +29,15 @@ export interface DriftedResource {
   id: string;
   /** `changed`: it exists but differs. `deleted`: it no longer exists. */
   kind: "changed" | "deleted";
-  /** For `changed`: each differing input, by path (`resources.gpuCount`). Empty for `deleted`. */
+  /**
+   * For `changed`: each differing input, by path (`resources.gpuCount`), then each secret input,
+   * which may or may not differ. Empty for `deleted`.
+   */
   fields: DriftedField[];
-  /** Set when the provider reports a change that the visible fields do not explain. */
+  /**
+   * Set when secret fields are listed: either the visible fields do not explain the change, or
+   * the secret fields may have changed beside them.
+   */
   note?: string;
 }
 

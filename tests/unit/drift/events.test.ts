@@ -119,8 +119,36 @@ describe("findingsFromEvents", () => {
 
     expect(findings.resources[0]?.fields).toEqual([
       { path: "workers", expected: 2, actual: 5, secret: false },
+      { path: "environment", expected: "[secret]", actual: "[secret]", secret: true },
     ]);
     expect(JSON.stringify(findings)).not.toContain("hunter2-plaintext");
+  });
+
+  it("lists the secret fields as possibly changed when a visible field changed too", () => {
+    const findings = findingsFromEvents([
+      refreshed({
+        type: "Credential",
+        name: "registry",
+        op: "update",
+        inputs: { username: "ci", password: secretValue },
+        outputs: { username: "deploy", password: secretValue },
+      }),
+    ]);
+
+    // The provider's diff cannot say whether the password changed beside the username: the
+    // report must not claim it did not.
+    expect(findings.resources[0]).toEqual({
+      urn: urnOf("Credential", "registry"),
+      type: "yotta:Credential",
+      name: "registry",
+      id: "registry-id",
+      kind: "changed",
+      fields: [
+        { path: "username", expected: "ci", actual: "deploy", secret: false },
+        { path: "password", expected: "[secret]", actual: "[secret]", secret: true },
+      ],
+      note: expect.stringContaining("may have changed"),
+    });
   });
 
   it("names the secret fields when only a secret can explain the change", () => {

@@ -41,7 +41,11 @@ const drift: DriftReport = {
           secret: false,
         },
         { path: "workers", expected: 2, actual: 5, secret: false },
+        { path: "environment", expected: "[secret]", actual: "[secret]", secret: true },
       ],
+      note:
+        "The fields shown as [secret] may have changed too: their values are never shown, so " +
+        "the report cannot tell.",
     },
     {
       urn: urnOf("Pod", "trainer"),

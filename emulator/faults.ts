@@ -19,8 +19,16 @@ export interface FaultScope {
 export type WorkerFailReason = "imagePull" | "crash" | "oom";
 
 export type Fault =
-  /** An HTTP error before the request is handled. `status` 200 gives HTTP 200 with code 10002. */
-  | (FaultScope & { type: "serverError"; status?: number; body?: "envelope" | "html" | "empty" })
+  /**
+   * An HTTP error instead of the answer. `status` 200 gives HTTP 200 with code 10002. Before the
+   * request is handled (nothing happens), or with `after` once it has been (a create commits).
+   */
+  | (FaultScope & {
+      type: "serverError";
+      status?: number;
+      body?: "envelope" | "html" | "empty";
+      after?: boolean;
+    })
   /** Too many requests, with `Retry-After`; `times` makes it a burst. */
   | (FaultScope & { type: "rateLimit"; retryAfterSeconds?: number; status?: 429 | 200 })
   /** Delays handling by `ms` plus up to `jitterMs` more. */
@@ -43,11 +51,21 @@ interface Armed {
   fired: number;
 }
 
+export interface FaultAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  label: string;
+}
+
 /** What the server must do to a request before (and after) handling it. */
 export interface RequestFaults {
   reset: boolean;
   latencyMs: number;
-  respond?: { status: number; headers: Record<string, string>; body: string; label: string };
+  /** Answered instead of handling the request. */
+  respond?: FaultAnswer;
+  /** Answered instead of the real answer, once the request has been handled. */
+  replace?: FaultAnswer;
   drop: boolean;
 }
 
@@ -99,7 +117,9 @@ export class FaultEngine {
     }
     const failed = this.fire("serverError", method, template);
     if (failed) {
-      result.respond = serverError(failed.status ?? 500, failed.body ?? "envelope");
+      const answer = serverError(failed.status ?? 500, failed.body ?? "envelope", failed.after);
+      if (failed.after) result.replace = answer;
+      else result.respond = answer;
       return result;
     }
     result.drop = this.fire("dropResponse", method, template) !== undefined;
@@ -157,8 +177,9 @@ function routeMatches(route: string, method: string, template: string): boolean 
 function serverError(
   status: number,
   body: "envelope" | "html" | "empty",
-): RequestFaults["respond"] {
-  const label = `serverError ${status}`;
+  after = false,
+): FaultAnswer {
+  const label = after ? `serverError ${status} after` : `serverError ${status}`;
   if (body === "html") {
     const text = `<html><head><title>${status}</title></head><body><h1>${status} Bad Gateway</h1></body></html>`;
     return { status, headers: { "content-type": "text/html" }, body: text, label };
@@ -206,6 +227,9 @@ function checkFault(value: unknown): Fault {
       number("status", 200, 599);
       if (f.body !== undefined && !["envelope", "html", "empty"].includes(f.body as string)) {
         throw new ConfigError("serverError body must be envelope, html or empty");
+      }
+      if (f.after !== undefined && typeof f.after !== "boolean") {
+        throw new ConfigError("serverError after must be a boolean");
       }
       break;
     case "rateLimit":

@@ -90,6 +90,10 @@ async function handle(
     answer = apiAnswer(emulator, options.apiKey, req, method, match, url, raw, entry);
   }
   options.persist();
+  if (faults.replace) {
+    const { status, headers, body, label } = faults.replace;
+    answer = { status, headers, body, code: codeOf(body), fault: label };
+  }
   if (faults.drop) {
     emulator.log.add({ ...entry, status: null, code: null, fault: "dropResponse" });
     req.socket.destroy();

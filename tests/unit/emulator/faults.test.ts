@@ -1,5 +1,5 @@
 import { ConfigError, type Fault } from "../../../emulator";
-import { ENDPOINT, POD, startApi, type Api } from "./helpers";
+import { CEPH_VOLUME, ENDPOINT, POD, startApi, type Api } from "./helpers";
 
 let api: Api;
 beforeEach(async () => {
@@ -33,6 +33,69 @@ describe("request faults", () => {
     const business = await api.call("GET", "/v2/pods");
     expect([business.status, business.body.code]).toEqual([200, 10002]);
     expect((await api.call("GET", "/v2/pods")).body.code).toBe(10000);
+  });
+
+  const CREATES = {
+    pod: { path: "/v2/pods", body: POD },
+    volume: { path: "/v2/volumes", body: CEPH_VOLUME },
+  } as const;
+
+  test.each<[string, "pod" | "volume", Partial<Fault>, number, string, number]>([
+    ["a pod, before handling: nothing is made", "pod", {}, 500, "serverError 500", 0],
+    ["a pod, after: the pod is made", "pod", { after: true }, 500, "serverError 500 after", 1],
+    [
+      "a pod, after, HTTP 200 with code 10002",
+      "pod",
+      { after: true, status: 200 },
+      200,
+      "serverError 200 after",
+      1,
+    ],
+    ["a volume, before handling: nothing is made", "volume", {}, 503, "serverError 503", 0],
+    [
+      "a volume, after: the volume is made",
+      "volume",
+      { after: true },
+      503,
+      "serverError 503 after",
+      1,
+    ],
+  ])("serverError on a create, %s", async (_label, kind, options, status, fault, made) => {
+    const { path, body } = CREATES[kind];
+    api.emulator.admin.setFaults([
+      { type: "serverError", route: `POST ${path}`, status, ...options } as Fault,
+    ]);
+    const reply = await api.call("POST", path, body);
+    expect(reply.status).toBe(status);
+    expect(reply.body).toEqual({ message: "system error", code: 10002, data: null });
+    expect(api.emulator.admin.list(kind)).toHaveLength(made);
+    expect(api.emulator.admin.requests({ method: "POST" })).toEqual([
+      expect.objectContaining({ status, code: 10002, fault }),
+    ]);
+  });
+
+  test("serverError after, with an HTML body: the answer is the gateway's page", async () => {
+    api.emulator.admin.setFaults([
+      { type: "serverError", route: "POST /v2/pods", status: 502, body: "html", after: true },
+    ]);
+    const reply = await api.call("POST", "/v2/pods", POD);
+    expect([reply.status, reply.headers.get("content-type")]).toEqual([502, "text/html"]);
+    expect(await podCount()).toBe(1);
+  });
+
+  test.each<[string, "pod" | "volume", boolean, string]>([
+    ["a pod, before handling: it keeps running", "pod", false, "RUNNING"],
+    ["a pod, after: it is terminating", "pod", true, "TERMINATING"],
+    ["a volume, before handling: it stays active", "volume", false, "active"],
+    ["a volume, after: it is being deleted", "volume", true, "deleting"],
+  ])("serverError on a delete, %s", async (_label, kind, after, status) => {
+    const { admin } = api.emulator;
+    const { path, body } = CREATES[kind];
+    const made = await api.ok("POST", path, body);
+    admin.settle();
+    admin.setFaults([{ type: "serverError", route: `DELETE ${path}/{id}`, after }]);
+    expect((await api.call("DELETE", `${path}/${made.id}`)).status).toBe(500);
+    expect((admin.get(kind, made.id) as { status: string }).status).toBe(status);
   });
 
   test("rateLimit: a burst of 429s with Retry-After, then normal answers", async () => {
@@ -191,6 +254,7 @@ test.each<[string, unknown]>([
   ["an unknown type", { type: "meteor" }],
   ["a rate above 1", { type: "serverError", rate: 2 }],
   ["latency without ms", { type: "latency" }],
+  ["serverError after that is not a boolean", { type: "serverError", after: "yes" }],
   ["an unknown region", { type: "noCapacity", region: "mars-1" }],
   ["an unknown worker failure", { type: "workersFail", reason: "gremlins" }],
 ])("a fault with %s is refused", (_label, fault) => {

@@ -101,7 +101,8 @@ function debugSink(option: YottaClientOptions["debug"]): DebugSink | undefined {
   return debugSinkFromEnv();
 }
 
-// The messages below never show the key itself, only what is wrong with it.
+// The messages below never show the key or the URL itself, only what is wrong with them: with
+// YOTTA_API_KEY and YOTTA_API_URL swapped, the "URL" is the key.
 function checkApiKey(apiKey: string | undefined): string {
   if (apiKey === undefined || apiKey === "") {
     throw new ConfigError("no API key: pass apiKey or set YOTTA_API_KEY");
@@ -117,7 +118,9 @@ function checkBaseUrl(text: string): URL {
   try {
     url = new URL(text);
   } catch {
-    throw new ConfigError(`baseUrl is not a URL: ${JSON.stringify(text)}`);
+    throw new ConfigError(
+      "baseUrl (or YOTTA_API_URL) is not a URL; expected https://host[/path] (is the API key in its place?)",
+    );
   }
   if (url.username || url.password) {
     throw new ConfigError("baseUrl must not contain credentials; the API key goes in apiKey");
@@ -127,10 +130,10 @@ function checkBaseUrl(text: string): URL {
   if (url.protocol === "http:" && isLoopback(url.hostname)) return url;
   if (url.protocol === "http:") {
     throw new ConfigError(
-      `baseUrl ${url.origin} is plain HTTP: the API key would cross the network unencrypted; use https:// (http:// is allowed only for loopback hosts)`,
+      "baseUrl is plain HTTP to a host that is not loopback: the API key would cross the network unencrypted; use https:// (http:// is allowed only for loopback hosts)",
     );
   }
-  throw new ConfigError(`baseUrl must be https:// (got ${url.protocol})`);
+  throw new ConfigError("baseUrl must be an https:// URL");
 }
 
 /** 127.0.0.0/8, ::1 and localhost: the only hosts plain HTTP may go to. */

@@ -27,7 +27,9 @@ function expectNoSecret(texts: string[], secrets: string[]): void {
 describe("the API key never leaves its header", () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await harness({ emulator: { apiKey: KEY }, client: { maxRetries: 1 } });
+    // A frozen clock keeps the new pod PENDING however slow the machine is, so its pause is
+    // refused (busy) every time instead of succeeding once the pod has had time to start.
+    h = await harness({ emulator: { apiKey: KEY, frozenClock: true }, client: { maxRetries: 1 } });
   });
   afterAll(() => h.close());
 
@@ -107,6 +109,10 @@ describe("the API key never leaves its header", () => {
       () => new YottaClient({ apiKey: `${KEY}\n`, baseUrl: "https://api.example.test" }),
       () => new YottaClient({ apiKey: KEY, baseUrl: "http://api.example.test" }),
       () => new YottaClient({ apiKey: KEY, baseUrl: `https://user:${KEY}@api.example.test` }),
+      // The key given where the URL goes: not a URL, a "URL" whose scheme is the key, a host.
+      () => new YottaClient({ apiKey: "https://api.yottalabs.ai", baseUrl: KEY }),
+      () => new YottaClient({ apiKey: KEY, baseUrl: `${KEY}:443` }),
+      () => new YottaClient({ apiKey: KEY, baseUrl: `http://${KEY}.example.test` }),
     ];
     for (const attempt of attempts) {
       let error: unknown;
@@ -118,6 +124,28 @@ describe("the API key never leaves its header", () => {
       expect(ConfigError.isInstance(error)).toBe(true);
       expectNoSecret(renderings(error), [KEY]);
     }
+  });
+
+  it("is not echoed when YOTTA_API_KEY and YOTTA_API_URL are swapped", () => {
+    const saved = { key: process.env.YOTTA_API_KEY, url: process.env.YOTTA_API_URL };
+    process.env.YOTTA_API_KEY = "https://api.yottalabs.ai";
+    process.env.YOTTA_API_URL = KEY;
+    let error: unknown;
+    try {
+      new YottaClient();
+    } catch (e) {
+      error = e;
+    } finally {
+      for (const [name, value] of [
+        ["YOTTA_API_KEY", saved.key],
+        ["YOTTA_API_URL", saved.url],
+      ] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+    expect(error).toMatchObject({ kind: "config", message: expect.stringContaining("not a URL") });
+    expectNoSecret(renderings(error), [KEY]);
   });
 });
 

@@ -104,6 +104,14 @@ export class EmulatorAdmin {
   }
 
   /**
+   * Resolves once no API request is in flight: a request held by a `latency` fault is handled
+   * (and logged) when its delay ends even if its client gave up, so a test waits for that here.
+   */
+  idle(): Promise<void> {
+    return this.emulator.idle();
+  }
+
+  /**
    * Record counts and the process's memory. `gc` collects garbage first when the process runs
    * with `--expose-gc`, so figures from a benchmark are not inflated by garbage.
    */
@@ -304,6 +312,7 @@ function checkKind<K extends Kind>(kind: K): K {
  * | `GET /faults`, `PUT /faults` (a list), `POST /faults` (one), `DELETE /faults` | faults |
  * | `POST /seed` `{seed}` | restart the fault randomness |
  * | `GET /requests?method=&route=&path=`, `DELETE /requests` | the request log |
+ * | `GET /idle` | answers once no API request is in flight (handled in the server) |
  * | `GET /now`, `POST /advance` `{ms}`, `POST /settle`, `POST /clock/freeze`, `POST /clock/unfreeze` | the clock |
  * | `GET /resources/{kind}`, `GET /resources/{kind}/{id}` | stored records |
  * | `DELETE /resources/{kind}/{id}?purge=true` | out-of-band delete |

@@ -86,6 +86,9 @@ export class Emulator implements Cloud {
   timing: Timing;
   quirks: Quirks;
   limits: Limits;
+  /** API requests the server has started and not yet finished (answered, dropped or reset). */
+  private inFlight = 0;
+  private idleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly initial: Settings,
@@ -116,6 +119,23 @@ export class Emulator implements Cloud {
     this.faults.set(this.initial.faults);
     this.faults.reseed(this.initial.seed);
     this.log.clear();
+  }
+
+  /** Runs one API request, counted as in flight until it settles. */
+  async track(request: () => Promise<void>): Promise<void> {
+    this.inFlight++;
+    try {
+      await request();
+    } finally {
+      this.inFlight--;
+      if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    }
+  }
+
+  /** Resolves once no API request is in flight (at once when none is). */
+  idle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   setTiming(patch: unknown): Timing {

@@ -19,7 +19,10 @@ const ADMIN_PREFIX = "/_emulator";
 /** The HTTP face of an {@link Emulator}: the `/v2` API and the `/_emulator` admin API. */
 export function createEmulatorServer(emulator: Emulator, options: ServerOptions): Server {
   const server = createServer((req, res) => {
-    handle(emulator, options, req, res).catch((error: unknown) => {
+    const handled = isAdminPath(req.url)
+      ? handleAdmin(emulator, options, req, res)
+      : emulator.track(() => handle(emulator, options, req, res));
+    handled.catch((error: unknown) => {
       // Only a bug gets here; answer like the service's catch-all would.
       console.error("yotta emulator: unexpected error", error);
       if (!res.headersSent) send(res, envelope(500, Code.SYSTEM_ERROR, "system error"));
@@ -27,6 +30,36 @@ export function createEmulatorServer(emulator: Emulator, options: ServerOptions)
   });
   server.keepAliveTimeout = 30_000;
   return server;
+}
+
+function isAdminPath(rawUrl: string | undefined): boolean {
+  const path = new URL(rawUrl ?? "/", "http://emulator").pathname;
+  return path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`);
+}
+
+async function handleAdmin(
+  emulator: Emulator,
+  options: ServerOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (!isLoopback(req.socket.remoteAddress)) {
+    send(res, json(403, { error: "the admin API answers loopback clients only" }));
+    return;
+  }
+  const method = req.method ?? "GET";
+  const url = new URL(req.url ?? "/", "http://emulator");
+  const path = url.pathname.slice(ADMIN_PREFIX.length);
+  const raw = await readBody(req);
+  // The one admin call that waits: it answers once no API request is in flight.
+  if (method === "GET" && path === "/idle") {
+    await emulator.idle();
+    send(res, json(200, { ok: true }));
+    return;
+  }
+  const answer = handleAdminRequest(options.admin, method, path, url.searchParams, raw.text);
+  options.persist();
+  send(res, answer);
 }
 
 async function handle(
@@ -38,25 +71,6 @@ async function handle(
   const method = req.method ?? "GET";
   const url = new URL(req.url ?? "/", "http://emulator");
   const path = url.pathname;
-
-  if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) {
-    if (!isLoopback(req.socket.remoteAddress)) {
-      send(res, json(403, { error: "the admin API answers loopback clients only" }));
-      return;
-    }
-    const raw = await readBody(req);
-    const answer = handleAdminRequest(
-      options.admin,
-      method,
-      path.slice(ADMIN_PREFIX.length),
-      url.searchParams,
-      raw.text,
-    );
-    options.persist();
-    send(res, answer);
-    return;
-  }
-
   const match = emulator.router.match(method, path);
   const template = match.kind === "found" ? match.route.template : null;
   const entry: Omit<LoggedRequest, "seq"> = {

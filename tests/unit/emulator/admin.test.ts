@@ -185,6 +185,7 @@ describe("clock", () => {
 describe("HTTP admin API", () => {
   test("mirrors the in-process admin", async () => {
     expect(await admin("GET", "/health")).toEqual({ status: 200, json: { ok: true } });
+    expect(await admin("GET", "/idle")).toEqual({ status: 200, json: { ok: true } });
     expect((await admin("PATCH", "/timing", { podPendingMs: 5 })).json.podPendingMs).toBe(5);
     expect(
       (await admin("PATCH", "/quirks", { pausedPodStatus: "STOPPED" })).json.pausedPodStatus,

@@ -122,6 +122,24 @@ describe("request faults", () => {
     expect(Date.now() - start).toBeGreaterThanOrEqual(140);
   });
 
+  test("latency: a create whose client gave up during the delay still commits when it ends", async () => {
+    const { admin } = api.emulator;
+    admin.setFaults([{ type: "latency", ms: 1000, route: "POST /v2/pods" }]);
+    const request = fetch(`${api.emulator.url}/v2/pods`, {
+      method: "POST",
+      headers: { "x-api-key": api.emulator.apiKey, "content-type": "application/json" },
+      body: JSON.stringify(POD),
+      signal: AbortSignal.timeout(50),
+    });
+    await expect(request).rejects.toThrow();
+    expect(await podCount()).toBe(0);
+    await admin.idle();
+    expect(admin.list("pod").map((p) => p.name)).toEqual([POD.name]);
+    expect(admin.requests({ method: "POST" })).toEqual([
+      expect.objectContaining({ status: 200, code: 10000 }),
+    ]);
+  });
+
   test("reset: the connection dies before the request is handled", async () => {
     api.emulator.admin.setFaults([{ type: "reset", route: "POST /v2/pods", times: 1 }]);
     await expect(api.call("POST", "/v2/pods", POD)).rejects.toThrow();

@@ -82,10 +82,12 @@ export function path(
   );
 }
 
+// `data` may be absent: deletes and actions answer `{"code":10000,"message":"success"}`. A call
+// whose schema needs data is refused below with a message that says so.
 const Envelope = z.looseObject({
   code: Int,
   message: optional(Str),
-  data: z.unknown(),
+  data: z.unknown().optional(),
 });
 
 /** One HTTP answer, before the envelope is judged. */
@@ -184,6 +186,12 @@ export class Transport {
         message,
         retryAfterMs,
       });
+    }
+    if (envelope.data === undefined && !spec.response.safeParse(undefined).success) {
+      throw new ResponseValidationError(
+        `${spec.call} (${request}): unexpected response: code 10000 without data`,
+        { call: spec.call, status: answer.status, code: ResponseCode.SUCCESS },
+      );
     }
     return parseResponse(spec.response, envelope.data, context);
   }

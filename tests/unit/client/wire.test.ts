@@ -141,6 +141,42 @@ describe("every response code maps to its error, over HTTP", () => {
   });
 });
 
+describe("a success without data", () => {
+  const bare = '{"code":10000,"message":"success"}';
+
+  test.each([
+    { call: "pods.delete", run: (c: YottaClient) => c.pods.delete("1") },
+    { call: "pods.pause", run: (c: YottaClient) => c.pods.pause("1") },
+    { call: "endpoints.stop", run: (c: YottaClient) => c.endpoints.stop("1") },
+    { call: "volumes.rename", run: (c: YottaClient) => c.volumes.rename("1", "v2") },
+    {
+      call: "credentials.update",
+      run: (c: YottaClient) => c.credentials.update("1", { name: "d" }),
+    },
+  ])("is accepted where no data is expected: $call", async ({ run }) => {
+    await withStub(
+      () => ({ body: bare }),
+      async (stub, client) => {
+        await expect(run(client)).resolves.toBeUndefined();
+        expect(stub.requests).toHaveLength(1);
+      },
+    );
+  });
+
+  it("fails clearly where data is needed", async () => {
+    await withStub(
+      () => ({ body: bare }),
+      async (_stub, client) => {
+        await expect(client.pods.get("1")).rejects.toMatchObject({
+          kind: "response_validation",
+          call: "pods.get",
+          message: "pods.get (GET /v2/pods/1): unexpected response: code 10000 without data",
+        });
+      },
+    );
+  });
+});
+
 describe("redirects are not followed", () => {
   it("a 3xx is an error and the target is never requested", async () => {
     await withStub(

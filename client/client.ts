@@ -15,6 +15,8 @@ import { Volumes } from "./resources/volumes";
 
 export const DEFAULT_BASE_URL = "https://api.yottalabs.ai";
 export const DEFAULT_TIMEOUT_MS = 30_000;
+/** 16 MiB: far above any answer of the API, far below what would strain a process. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 export interface YottaClientOptions {
   /** The API key; default `YOTTA_API_KEY`. Sent only in the `X-Api-Key` header. */
@@ -26,6 +28,11 @@ export interface YottaClientOptions {
   baseUrl?: string;
   /** Per-attempt timeout in milliseconds; default 30 s. */
   timeoutMs?: number;
+  /**
+   * The largest response body read, in bytes; default 16 MiB. A longer body is cut off and the
+   * call fails (`response_validation`, or the error its HTTP status says).
+   */
+  maxResponseBytes?: number;
   /** Retries after the first attempt for calls that may be retried; default 3. */
   maxRetries?: number;
   /** Backoff tuning; see `RetryPolicy`. */
@@ -61,6 +68,10 @@ export class YottaClient {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!(timeoutMs > 0))
       throw new ConfigError("timeoutMs must be a positive number of milliseconds");
+    const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    if (!Number.isSafeInteger(maxResponseBytes) || maxResponseBytes < 1) {
+      throw new ConfigError("maxResponseBytes must be a whole number of bytes, 1 or more");
+    }
     const maxRetries = options.maxRetries ?? DEFAULT_RETRY_POLICY.maxRetries;
     if (!Number.isInteger(maxRetries) || maxRetries < 0) {
       throw new ConfigError("maxRetries must be a whole number, 0 or more");
@@ -77,6 +88,7 @@ export class YottaClient {
       timeoutMs,
       retry: { ...DEFAULT_RETRY_POLICY, ...options.retry, maxRetries },
       dispatcher,
+      maxResponseBytes,
       userAgent: ["pulumi-yotta-client", options.userAgent].filter(Boolean).join(" "),
       debug: debugSink(options.debug),
     });

@@ -8,7 +8,13 @@
  * await waitFor(() => yotta.pods.get(pod.id), { done: (p) => p.status === "RUNNING", timeoutMs: 600_000 });
  * ```
  */
-export { YottaClient, DEFAULT_BASE_URL, DEFAULT_TIMEOUT_MS, isLoopback } from "./client";
+export {
+  YottaClient,
+  DEFAULT_BASE_URL,
+  DEFAULT_TIMEOUT_MS,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  isLoopback,
+} from "./client";
 export type { YottaClientOptions } from "./client";
 
 export {

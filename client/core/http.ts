@@ -64,6 +64,8 @@ export interface TransportSettings {
   retry: RetryPolicy;
   dispatcher: Dispatcher;
   userAgent: string;
+  /** The largest response body read; a longer one is cut off and the call fails. */
+  maxResponseBytes: number;
   debug?: DebugSink;
 }
 
@@ -94,7 +96,8 @@ const Envelope = z.looseObject({
 interface Answer {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  text: string;
+  /** The body; undefined when it was larger than `maxResponseBytes` and was not read further. */
+  text: string | undefined;
 }
 
 export class Transport {
@@ -160,8 +163,19 @@ export class Transport {
       this.#log(`yotta ← ${answer.status} ${request} (${elapsed}), redirect refused`);
       throw errorFromResponse({ ...context, message: "redirect refused" });
     }
+    if (answer.text === undefined) {
+      const limit = this.#settings.maxResponseBytes;
+      this.#log(`yotta ← ${answer.status} ${request} (${elapsed}), body over ${limit} bytes`);
+      // An error status still says what went wrong (a 502 stays retryable); a success whose
+      // body cannot be read is a response that does not fit.
+      if (answer.status >= 400) throw errorFromResponse({ ...context, retryAfterMs });
+      throw new ResponseValidationError(
+        `${spec.call} (${request}): unexpected response: the body is larger than ${limit} bytes (maxResponseBytes) and was not read further`,
+        { call: spec.call, status: answer.status },
+      );
+    }
 
-    const envelope = this.#envelope(answer);
+    const envelope = this.#envelope(answer.text);
     if (envelope === undefined) {
       this.#log(`yotta ← ${answer.status} ${request} (${elapsed}), no envelope`);
       if (answer.status >= 400) throw errorFromResponse({ ...context, retryAfterMs });
@@ -222,7 +236,7 @@ export class Transport {
         body,
         signal,
       });
-      const text = await response.body.text();
+      const text = await readBody(response, this.#settings.maxResponseBytes);
       return { status: response.statusCode, headers: response.headers, text };
     } catch (error) {
       const request = `${spec.method} ${target}`;
@@ -242,10 +256,10 @@ export class Transport {
     }
   }
 
-  #envelope(answer: Answer): z.output<typeof Envelope> | undefined {
+  #envelope(text: string): z.output<typeof Envelope> | undefined {
     let parsed: unknown;
     try {
-      parsed = parseJson(answer.text);
+      parsed = parseJson(text);
     } catch {
       return undefined;
     }
@@ -268,6 +282,32 @@ export class Transport {
   #log(line: string): void {
     this.#settings.debug?.(scrub(line, this.#apiKey));
   }
+}
+
+/**
+ * The body as text, read chunk by chunk and given up (the connection closed) as soon as it passes
+ * `limit` bytes, so a server that streams without end cannot fill the memory. Undefined then.
+ */
+async function readBody(
+  response: Dispatcher.ResponseData,
+  limit: number,
+): Promise<string | undefined> {
+  const declared = Number(header(response.headers, "content-length"));
+  if (declared > limit) {
+    response.body.destroy();
+    return undefined;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response.body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      response.body.destroy();
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks, size));
 }
 
 function header(headers: Answer["headers"], name: string): string | undefined {

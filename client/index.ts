@@ -47,8 +47,15 @@ export type { ErrorKind, FailedResponse, YottaErrorDetails } from "./core/errors
 export { waitFor, DEFAULT_POLL_INTERVAL } from "./core/wait";
 export type { WaitOptions, PollInterval } from "./core/wait";
 
-export { shouldRetry, retryDelayMs, parseRetryAfter, DEFAULT_RETRY_POLICY } from "./core/retry";
-export type { CallKind, RetryPolicy, DelayOptions } from "./core/retry";
+export {
+  shouldRetry,
+  planRetry,
+  retryDelayMs,
+  parseRetryAfter,
+  DEFAULT_RETRY_POLICY,
+  RETRY_AFTER_JITTER,
+} from "./core/retry";
+export type { CallKind, RetryPolicy, RetryState, RetryPlan, DelayOptions } from "./core/retry";
 
 export { Paginated, DEFAULT_PAGE_SIZE } from "./core/paginate";
 export type { Page } from "./core/paginate";

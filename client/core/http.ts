@@ -11,6 +11,7 @@ import { z } from "zod";
 import {
   AbortedError,
   ConnectionError,
+  RateLimitedError,
   ResponseCode,
   ResponseValidationError,
   TimeoutError,
@@ -19,13 +20,7 @@ import {
 } from "./errors";
 import { parseJson, stringifyJson } from "./json";
 import { redact, scrub, type DebugSink } from "./logging";
-import {
-  parseRetryAfter,
-  retryDelayMs,
-  shouldRetry,
-  type CallKind,
-  type RetryPolicy,
-} from "./retry";
+import { parseRetryAfter, planRetry, retryDelayMs, type CallKind, type RetryPolicy } from "./retry";
 import { sleep } from "./sleep";
 import { parseResponse } from "./validation";
 import { Int, Str, optional } from "./fields";
@@ -40,6 +35,12 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Overrides the client's per-attempt timeout for this call. */
   timeoutMs?: number;
+  /**
+   * The operation's own deadline (epoch ms). No retry starts at or after it, and a rate-limited
+   * call is retried until then rather than `maxRetries` times (without a deadline, for the
+   * policy's `rateLimitBudgetMs` from the call's start).
+   */
+  deadline?: number;
 }
 
 export interface CallSpec<S extends z.ZodType> {
@@ -67,6 +68,10 @@ export interface TransportSettings {
   /** The largest response body read; a longer one is cut off and the call fails. */
   maxResponseBytes: number;
   debug?: DebugSink;
+  /** The clock, the pause and the jitter source; tests drive retries through them. */
+  now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
 }
 
 /**
@@ -104,44 +109,108 @@ export class Transport {
   readonly #apiKey: string;
   readonly #settings: Omit<TransportSettings, "apiKey">;
   readonly #basePath: string;
+  readonly #now: () => number;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #random: () => number;
+  /**
+   * The gate every call of this client passes before sending: after a 429 with `Retry-After`,
+   * no request goes out before this time (epoch ms), so the client slows down as a whole
+   * instead of each call finding the limit on its own.
+   */
+  #notBefore = 0;
 
   constructor(settings: TransportSettings) {
     const { apiKey, ...rest } = settings;
     this.#apiKey = apiKey;
     this.#settings = rest;
     this.#basePath = settings.baseUrl.pathname.replace(/\/+$/, "");
+    this.#now = settings.now ?? Date.now;
+    this.#sleep = settings.sleep ?? sleep;
+    this.#random = settings.random ?? Math.random;
   }
 
   /** Sends the call (retrying what the policy allows) and returns the parsed `data`. */
   async send<S extends z.ZodType>(spec: CallSpec<S>): Promise<z.output<S>> {
     const { retry } = this.#settings;
-    const signal = spec.options?.signal;
-    for (let attempt = 1; ; attempt++) {
+    const startedMs = this.#now();
+    const deadlineMs = spec.options?.deadline;
+    let failures = 0;
+    let rateLimits = 0;
+    for (;;) {
+      await this.#passGate(spec, deadlineMs ?? startedMs + retry.rateLimitBudgetMs);
       try {
         return await this.#attempt(spec);
       } catch (error) {
-        if (
-          !YottaError.isInstance(error) ||
-          !shouldRetry(error, attempt, spec.kind, retry.maxRetries)
-        ) {
+        const rateLimited = RateLimitedError.isInstance(error);
+        if (rateLimited) {
+          rateLimits++;
+          this.#holdGate(error.retryAfterMs);
+        } else failures++;
+        const state = { kind: spec.kind, failures, rateLimits, startedMs, deadlineMs };
+        const plan = planRetry(error, { ...state, nowMs: this.#now() }, retry, this.#random);
+        if (!plan.retry) {
+          if (plan.pastDeadline && rateLimited) {
+            throw new RateLimitedError(
+              `${error.message}; still rate limited: the next attempt would start after the call's deadline`,
+              {
+                call: error.call,
+                code: error.code,
+                status: error.status,
+                retryAfterMs: error.retryAfterMs,
+                cause: error,
+              },
+            );
+          }
           throw error;
         }
-        const delay = retryDelayMs(attempt, {
-          ...retry,
-          retryAfterMs: error.retryAfterMs,
-          random: Math.random,
-        });
+        const which = rateLimited
+          ? `retry ${rateLimits} (until the deadline)`
+          : `retry ${failures} of ${retry.maxRetries}`;
         this.#log(
-          `yotta ↻ ${spec.call}: ${error.kind}, retry ${attempt} of ${retry.maxRetries} in ${delay} ms`,
+          `yotta ↻ ${spec.call}: ${(error as YottaError).kind}, ${which} in ${plan.delayMs} ms`,
         );
-        try {
-          await sleep(delay, signal);
-        } catch {
-          throw new AbortedError(`${spec.call}: aborted while waiting to retry`, {
-            call: spec.call,
-          });
-        }
+        await this.#pause(spec, plan.delayMs, "to retry");
       }
+    }
+  }
+
+  /** Closes the gate for what the server asked (capped like a retry's wait). */
+  #holdGate(retryAfterMs: number | undefined): void {
+    if (retryAfterMs === undefined || !Number.isFinite(retryAfterMs)) return;
+    const asked = Math.min(Math.max(0, retryAfterMs), this.#settings.retry.maxRetryAfterMs);
+    this.#notBefore = Math.max(this.#notBefore, this.#now() + asked);
+  }
+
+  /**
+   * Waits while the client is rate limited, each call adding its own jitter so that they do not
+   * all come back at once; fails, without sending, when the wait would pass `deadlineMs`.
+   */
+  async #passGate(spec: CallSpec<z.ZodType>, deadlineMs: number): Promise<void> {
+    for (;;) {
+      const now = this.#now();
+      const remaining = this.#notBefore - now;
+      if (remaining <= 0) return;
+      const delay = retryDelayMs(1, {
+        ...this.#settings.retry,
+        retryAfterMs: remaining,
+        random: this.#random,
+      });
+      if (now + delay >= deadlineMs) {
+        throw new RateLimitedError(
+          `${spec.call}: not sent: the client is rate limited for another ${remaining} ms, past the call's deadline`,
+          { call: spec.call, retryAfterMs: remaining },
+        );
+      }
+      this.#log(`yotta ⏸ ${spec.call}: rate limited, waiting ${delay} ms before sending`);
+      await this.#pause(spec, delay, "for the rate limit");
+    }
+  }
+
+  async #pause(spec: CallSpec<z.ZodType>, ms: number, why: string): Promise<void> {
+    try {
+      await this.#sleep(ms, spec.options?.signal);
+    } catch {
+      throw new AbortedError(`${spec.call}: aborted while waiting ${why}`, { call: spec.call });
     }
   }
 
@@ -156,7 +225,7 @@ export class Transport {
 
     const answer = await this.#exchange(spec, target, body);
     const context = { call: spec.call, request, status: answer.status };
-    const retryAfterMs = parseRetryAfter(header(answer.headers, "retry-after"), Date.now());
+    const retryAfterMs = parseRetryAfter(header(answer.headers, "retry-after"), this.#now());
     const elapsed = `${Date.now() - started} ms`;
 
     if (answer.status >= 300 && answer.status < 400) {

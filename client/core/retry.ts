@@ -13,6 +13,11 @@
  *   `findByName`) and decides. The one exception is a rate-limit answer: a 429 says the request
  *   was turned away unprocessed, so sending it again cannot duplicate anything.
  * - busy (12001) is never retried here: only the caller knows which status to wait for.
+ *
+ * How long: a rate limit is a refusal made before any work, so it is retried for as long as the
+ * next attempt starts before the call's deadline (`RequestOptions.deadline`, else
+ * `rateLimitBudgetMs` from the call's start), not `maxRetries` times. Every other failure keeps
+ * the `maxRetries` bound, and, when the caller gave a deadline, no retry starts after it either.
  */
 import { YottaError } from "./errors";
 
@@ -26,8 +31,16 @@ export interface RetryPolicy {
   baseDelayMs: number;
   /** The largest backoff ceiling. */
   maxDelayMs: number;
-  /** The longest `Retry-After` honoured; a server asking for more gets this much. */
+  /**
+   * The longest `Retry-After` honoured; a server asking for more gets this much (plus the
+   * jitter, see {@link retryDelayMs}).
+   */
   maxRetryAfterMs: number;
+  /**
+   * How long, from the call's start, a rate-limited call keeps being retried when the caller
+   * gave no deadline.
+   */
+  rateLimitBudgetMs: number;
 }
 
 export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = {
@@ -35,11 +48,16 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = {
   baseDelayMs: 500,
   maxDelayMs: 8_000,
   maxRetryAfterMs: 30_000,
+  rateLimitBudgetMs: 5 * 60_000,
 };
 
+/** The share of a `Retry-After` added on top of it at random, so waiting clients spread out. */
+export const RETRY_AFTER_JITTER = 0.2;
+
 /**
- * Whether to send the request again after attempt number `attempt` (1-based) failed with
- * `error`.
+ * Whether `error` may be followed by another attempt of a `kind` call, where `attempt` (1-based)
+ * counts the failures that were not rate limits. A rate limit passes whatever the count (its
+ * bound is the deadline, see {@link planRetry}); `maxRetries` 0 turns retrying off altogether.
  */
 export function shouldRetry(
   error: unknown,
@@ -47,10 +65,56 @@ export function shouldRetry(
   kind: CallKind,
   maxRetries: number,
 ): boolean {
-  if (attempt > maxRetries) return false;
+  if (maxRetries === 0) return false;
   if (!YottaError.isInstance(error) || !error.retryable) return false;
-  if (kind === "create") return error.kind === "rate_limited";
-  return true;
+  if (error.kind === "rate_limited") return true;
+  if (attempt > maxRetries) return false;
+  return kind !== "create";
+}
+
+export interface RetryState {
+  kind: CallKind;
+  /** Failed attempts so far that were not rate limits. */
+  failures: number;
+  /** Rate-limit answers so far. */
+  rateLimits: number;
+  /** When the call started and what time it is now (epoch ms). */
+  startedMs: number;
+  nowMs: number;
+  /** The caller's deadline (epoch ms): no retry starts at or after it. */
+  deadlineMs?: number;
+}
+
+export type RetryPlan =
+  | { retry: true; delayMs: number }
+  /** `pastDeadline`: the error could be retried, but the next attempt would start too late. */
+  | { retry: false; pastDeadline: boolean };
+
+/**
+ * What to do after an attempt failed with `error`, the counts in `state` already including it:
+ * wait `delayMs` and send again, or give the error to the caller.
+ */
+export function planRetry(
+  error: unknown,
+  state: RetryState,
+  policy: RetryPolicy,
+  random: () => number,
+): RetryPlan {
+  const rateLimited = YottaError.isInstance(error) && error.kind === "rate_limited";
+  if (!shouldRetry(error, state.failures, state.kind, policy.maxRetries)) {
+    return { retry: false, pastDeadline: false };
+  }
+  const delayMs = retryDelayMs(rateLimited ? state.rateLimits : state.failures, {
+    ...policy,
+    retryAfterMs: YottaError.isInstance(error) ? error.retryAfterMs : undefined,
+    random,
+  });
+  const deadline =
+    state.deadlineMs ?? (rateLimited ? state.startedMs + policy.rateLimitBudgetMs : undefined);
+  if (deadline !== undefined && state.nowMs + delayMs >= deadline) {
+    return { retry: false, pastDeadline: true };
+  }
+  return { retry: true, delayMs };
 }
 
 export interface DelayOptions {
@@ -66,14 +130,17 @@ export interface DelayOptions {
 /**
  * How long to wait before retry number `attempt` (1-based).
  *
- * A `Retry-After` from the server wins, capped at `maxRetryAfterMs`. Otherwise the delay is
+ * A `Retry-After` from the server wins, capped at `maxRetryAfterMs`, and up to
+ * {@link RETRY_AFTER_JITTER} of it is added at random: never sooner than the server asked, and
+ * calls turned away together do not all come back in the same instant. Otherwise the delay is
  * exponential backoff with "equal jitter": a ceiling of `baseDelayMs * 2^(attempt-1)` (at most
  * `maxDelayMs`), and a delay drawn from its upper half, so clients that failed together spread
  * out while each still waits at least half the ceiling.
  */
 export function retryDelayMs(attempt: number, options: DelayOptions): number {
   if (options.retryAfterMs !== undefined && Number.isFinite(options.retryAfterMs)) {
-    return Math.min(Math.max(0, options.retryAfterMs), options.maxRetryAfterMs);
+    const asked = Math.min(Math.max(0, options.retryAfterMs), options.maxRetryAfterMs);
+    return Math.ceil(asked + options.random() * asked * RETRY_AFTER_JITTER);
   }
   const exponent = Math.max(0, attempt - 1);
   const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** exponent);

@@ -202,9 +202,12 @@ describe("Retry-After", () => {
     h.cloud.admin.setFaults([
       { type: "rateLimit", retryAfterSeconds: 2, route: "GET /v2/pods/{id}" },
     ]);
-    const error = await h.client.pods.get(id).catch((e: unknown) => e);
+    const error = await h.client.pods
+      .get(id, { deadline: Date.now() + 100 })
+      .catch((e: unknown) => e);
     expect(isRateLimited(error)).toBe(true);
-    expect(error).toMatchObject({ retryAfterMs: 2_000, status: 429, code: 429 });
+    expect(error).toMatchObject({ retryAfterMs: 2_000, status: 429, code: 429, call: "pods.get" });
+    expect((error as Error).message).toContain("deadline");
   });
 });
 

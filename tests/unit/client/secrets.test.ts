@@ -57,7 +57,7 @@ describe("the API key never leaves its header", () => {
     cloud.admin.setFaults([{ type: "reset", route: "GET /v2/pods" }]);
     await fail(client.pods.list());
     cloud.admin.setFaults([{ type: "rateLimit", route: "GET /v2/pods" }]);
-    await fail(client.pods.list());
+    await fail(client.pods.list({}, { deadline: Date.now() + 100 }));
     cloud.admin.setFaults([{ type: "latency", ms: 200, route: "GET /v2/pods" }]);
     await fail(client.pods.list({}, { timeoutMs: 20 }));
     cloud.admin.clearFaults();

@@ -60,6 +60,8 @@ export interface YottaErrorDetails {
   status?: number;
   /** How long the server asked us to wait (`Retry-After`), in milliseconds. */
   retryAfterMs?: number;
+  /** For a create that succeeded but whose answer did not fit: the new resource's id. */
+  createdId?: string;
   cause?: unknown;
 }
 
@@ -184,9 +186,23 @@ export class AbortedError extends YottaError {
   }
 }
 
-/** A response did not fit its schema; the message names the call and the field. */
+/**
+ * A response did not fit its schema; the message names the call and the field.
+ *
+ * From a create, `createdId` tells the two outcomes apart: set, the server made the resource (it
+ * answered code 10000 and named the id) but neither its answer nor a read-back by that id fits,
+ * and the resource bills all the same; unset, no id could be read at all, and whether anything
+ * was made is unknown (look it up by name).
+ */
 export class ResponseValidationError extends YottaError {
   override readonly kind = "response_validation";
+  readonly createdId: string | undefined;
+
+  constructor(message: string, details: YottaErrorDetails = {}) {
+    super(message, details);
+    this.createdId = details.createdId;
+  }
+
   static override isInstance(error: unknown): error is ResponseValidationError {
     return hasKind(error, "response_validation");
   }

@@ -1,6 +1,7 @@
 import { RawNumber } from "./json";
 import type { Limits, Quirks, Timing } from "./config";
 import type { FaultEngine } from "./faults";
+import type { Kind, RecordOf } from "./model";
 import type { Store } from "./store";
 
 /** What a route handler works with: the records, the settings, and the fault switches. */
@@ -58,6 +59,19 @@ export class View {
   created(id: string, resource: unknown): unknown {
     return this.quirks.createReturnsId ? this.id(id) : resource;
   }
+}
+
+/**
+ * The records of a kind that list calls show: those created at least `timing.listLagMs` ago on
+ * the emulator's clock. Lookups by id and the service's own checks (unique names, mounts) read
+ * the store directly and see every record at once.
+ */
+export function listed<K extends Kind>(cloud: Cloud, kind: K): RecordOf[K][] {
+  const all = cloud.store.list(kind);
+  const lag = cloud.timing.listLagMs;
+  if (lag <= 0) return all;
+  const now = cloud.store.now();
+  return all.filter((record) => now - record.createdAt >= lag);
 }
 
 /** Pagination as the list calls answer it: `{items, page, size, total, pages}`. */

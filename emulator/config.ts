@@ -32,6 +32,11 @@ export interface Timing {
   vmInitializingMs: number;
   /** Terminated VMs stay listed this long, then are gone (11000). */
   vmRetentionMs: number;
+  /**
+   * A new record shows in list calls only this long after it was created (GET by id sees it at
+   * once), as an eventually consistent API's lists lag behind its writes. 0: at once.
+   */
+  listLagMs: number;
 }
 
 /** Library default: every transition in tens of milliseconds, so tests can poll through them. */
@@ -52,6 +57,7 @@ export const FAST_TIMING: Readonly<Timing> = {
   volumeDeletingMs: 10,
   vmInitializingMs: 30,
   vmRetentionMs: 60_000,
+  listLagMs: 0,
 };
 
 /** Command default: seconds per transition and a day of retention, closer to the real service. */
@@ -72,6 +78,7 @@ export const REALISTIC_TIMING: Readonly<Timing> = {
   volumeDeletingMs: 1_000,
   vmInitializingMs: 5_000,
   vmRetentionMs: 24 * 3_600_000,
+  listLagMs: 0,
 };
 
 /**

@@ -1,7 +1,7 @@
 /** Container-registry credentials: `/v2/container-registry-auths` (yotta-api.md §5). */
 import { ApiError, Code, invalid, statusInvalid } from "../errors";
 import { Fields, SHORT_NAME } from "../validate";
-import type { Cloud, Route, View } from "../cloud";
+import { listed, type Cloud, type Route, type View } from "../cloud";
 import type { CredentialRecord } from "../model";
 import type { Store } from "../store";
 
@@ -83,7 +83,7 @@ export const credentialRoutes: Route[] = [
     template: "/v2/container-registry-auths",
     handler: (_req, cloud) => {
       const view = cloud.view();
-      return cloud.store.list("credential").map((c) => credentialView(c, view));
+      return listed(cloud, "credential").map((c) => credentialView(c, view));
     },
   },
   {

@@ -4,7 +4,7 @@ import { ApiError, Code, invalid, statusInvalid } from "../errors";
 import { gpuType as findGpu, region as findRegion } from "../catalog";
 import { Fields, SHORT_NAME, queryInt, queryList, type EnvVar } from "../validate";
 import { idHash } from "../random";
-import { paginate, type Cloud, type Route, type View } from "../cloud";
+import { listed, paginate, type Cloud, type Route, type View } from "../cloud";
 import { requireCredential } from "./credentials";
 import type { WorkerFailReason } from "../faults";
 import type {
@@ -633,8 +633,7 @@ export const endpointRoutes: Route[] = [
         "FAILED",
       ] as const);
       const view = cloud.view();
-      return cloud.store
-        .list("endpoint")
+      return listed(cloud, "endpoint")
         .filter((e) => !statuses || statuses.includes(e.status))
         .map((e) => endpointView(e, view, cloud));
     },

@@ -11,7 +11,7 @@ import { idHash } from "../random";
 import { PURGE } from "../store";
 import { requireCredential } from "./credentials";
 import { mountVolume, requireMountableVolume, unmountVolumes } from "./volumes";
-import type { Cloud, Route, View } from "../cloud";
+import { listed, type Cloud, type Route, type View } from "../cloud";
 import type { PodPort, PodRecord, PodStatus, PodVolumeMount, Step, VolumeRecord } from "../model";
 import type { Quirks } from "../config";
 
@@ -394,8 +394,7 @@ export const podRoutes: Route[] = [
         if (!LIST_STATUSES.includes(s)) throw invalid(`statusList: unknown status [${s}]`);
       });
       const view = cloud.view();
-      return cloud.store
-        .list("pod")
+      return listed(cloud, "pod")
         .filter((p) => !regions || regions.includes(p.region))
         .filter((p) => !statuses || statuses.includes(podStatusView(p.status, cloud.quirks)))
         .map((p) => podView(p, view, cloud.quirks));

@@ -10,7 +10,7 @@ import {
 import { Fields, MOUNT_PATH, idText, queryInt } from "../validate";
 import { idHash } from "../random";
 import { PURGE } from "../store";
-import { paginate, type Cloud, type Route, type View } from "../cloud";
+import { listed, paginate, type Cloud, type Route, type View } from "../cloud";
 import { mountVolume, requireMountableVolume, unmountVolumes } from "./volumes";
 import type { Step, VmRecord, VmStatus, VolumeRecord } from "../model";
 
@@ -171,9 +171,9 @@ export const vmRoutes: Route[] = [
       const page = queryInt(query, "page", { min: 1, default: 1 }) as number;
       const size = queryInt(query, "size", { min: 1, max: 100, default: 10 }) as number;
       const view = cloud.view();
-      const matching = cloud.store
-        .list("vm")
-        .filter((vm) => status === undefined || vm.status === status);
+      const matching = listed(cloud, "vm").filter(
+        (vm) => status === undefined || vm.status === status,
+      );
       return paginate(matching, page, size, (vm) => vmView(vm, view, cloud));
     },
   },

@@ -2,7 +2,7 @@
 import { ApiError, Code, invalid, statusInvalid } from "../errors";
 import { region as findRegion, volumePricePerGbHour } from "../catalog";
 import { Fields, queryInt } from "../validate";
-import { paginate, type Cloud, type Route, type View } from "../cloud";
+import { listed, paginate, type Cloud, type Route, type View } from "../cloud";
 import type { Step, VolumeRecord } from "../model";
 import type { Store } from "../store";
 
@@ -151,9 +151,9 @@ export const volumeRoutes: Route[] = [
       const region = query.get("region") || undefined;
       const page = queryInt(query, "page", { min: 1, default: 1 }) as number;
       const size = queryInt(query, "size", { min: 1, max: 100, default: 10 }) as number;
-      const matching = cloud.store
-        .list("volume")
-        .filter((v) => v.storageType === storageType && (!region || v.region === region));
+      const matching = listed(cloud, "volume").filter(
+        (v) => v.storageType === storageType && (!region || v.region === region),
+      );
       const view = cloud.view();
       return paginate(matching, page, size, (v) =>
         volumeView(v, view, cloud.quirks.volumeTypeField),

@@ -133,6 +133,8 @@ describe("pods", () => {
     ["resume", "PENDING"],
     ["resume", "RUNNING"],
   ])("%s of a %s pod is refused with 12001", async (action, state) => {
+    // A live clock would move a PENDING pod on after podPendingMs on a loaded machine.
+    api.emulator.admin.freezeClock();
     const pod = await api.ok("POST", "/v2/pods", POD);
     if (state === "RUNNING") api.emulator.admin.settle();
     const reply = await api.call("POST", `/v2/pods/${pod.id}/${action}`);

@@ -1,6 +1,6 @@
 import { createServer, type ServerResponse } from "node:http";
 import { DEFAULT_MAX_RESPONSE_BYTES, YottaClient } from "../../../client";
-import { envelope, withStub } from "./helpers";
+import { envelope, listening, withStub } from "./helpers";
 
 const MiB = 1024 * 1024;
 
@@ -31,19 +31,7 @@ async function endlessServer(capBytes: number) {
     res.write('{"code":10000,"message":"success","data":"');
     pump();
   };
-  const server = createServer((_req, res) => stream(res));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    hungUp,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...(await listening(createServer((_req, res) => stream(res)))), hungUp };
 }
 
 describe("response bodies are read up to maxResponseBytes", () => {

@@ -91,12 +91,18 @@ export async function stubServer(reply: (request: StubRequest) => StubReply): Pr
       res.end(answer.body ?? "");
     });
   });
+  return { ...(await listening(server)), requests };
+}
+
+/** Starts `server` on a free loopback port; `close` also ends its open connections. */
+export async function listening(
+  server: import("node:http").Server,
+): Promise<{ url: string; close(): Promise<void> }> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   if (address === null || typeof address === "string") throw new Error("no port");
   return {
     url: `http://127.0.0.1:${address.port}`,
-    requests,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

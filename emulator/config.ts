@@ -124,10 +124,18 @@ export const DEFAULT_QUIRKS: Readonly<Quirks> = {
   createReturnsId: false,
 };
 
-/** Rate limits of the task queue (yotta-api.md §1: about 40 submissions and 60 reads a second). */
+/** Rate limits and quotas. */
 export interface Limits {
+  /** Task queue rate limits (yotta-api.md §1: about 40 submissions and 60 reads a second). */
   taskSubmitsPerSecond: number;
   taskReadsPerSecond: number;
+  /**
+   * Requests a second each API key may make over the whole API, on the emulator's clock (a
+   * token bucket refilled at this rate); beyond it HTTP 429. 0: no limit.
+   */
+  requestsPerSecond: number;
+  /** Size of each key's token bucket (a burst it may spend at once); 0: `requestsPerSecond`. */
+  burst: number;
   /** Request log entries kept; older ones are dropped first. */
   requestLogSize: number;
   /** Largest worker count of an endpoint (the emulator's quota). */
@@ -137,6 +145,8 @@ export interface Limits {
 export const DEFAULT_LIMITS: Readonly<Limits> = {
   taskSubmitsPerSecond: 40,
   taskReadsPerSecond: 60,
+  requestsPerSecond: 0,
+  burst: 0,
   requestLogSize: 100_000,
   maxWorkers: 100,
 };

@@ -11,6 +11,7 @@ import {
 } from "./config";
 import { FaultEngine, type Fault } from "./faults";
 import { Router } from "./router";
+import { TokenBuckets } from "./throttle";
 import { Store, type Snapshot } from "./store";
 import { credentialRoutes } from "./resources/credentials";
 import { endpointRoutes, endpointStep } from "./resources/endpoints";
@@ -82,6 +83,8 @@ export class Emulator implements Cloud {
     ...vmRoutes,
   ]);
   readonly limiter = new RateLimiter();
+  /** The per-key limit over the whole API (`limits.requestsPerSecond`). */
+  private readonly buckets = new TokenBuckets();
   readonly log = new RequestLog(() => this.limits.requestLogSize);
   timing: Timing;
   quirks: Quirks;
@@ -118,7 +121,21 @@ export class Emulator implements Cloud {
     this.limits = { ...this.initial.limits };
     this.faults.set(this.initial.faults);
     this.faults.reseed(this.initial.seed);
+    this.buckets.clear();
     this.log.clear();
+  }
+
+  /**
+   * Takes a token from the key's bucket under `limits.requestsPerSecond`; when the bucket is
+   * empty, the whole seconds until the next token (for `Retry-After`), else undefined.
+   */
+  throttle(apiKey: string): number | undefined {
+    const { requestsPerSecond, burst } = this.limits;
+    if (requestsPerSecond <= 0) return undefined;
+    // A bucket below one token could never admit a request.
+    const size = Math.max(1, burst > 0 ? burst : requestsPerSecond);
+    const taken = this.buckets.take(apiKey, this.store.now(), requestsPerSecond, size);
+    return taken.allowed ? undefined : taken.retryAfterSeconds;
   }
 
   /** Runs one API request, counted as in flight until it settles. */
@@ -150,6 +167,8 @@ export class Emulator implements Cloud {
 
   setLimits(patch: unknown): Limits {
     this.limits = mergeLimits(this.limits, patch);
+    // New limits start every key with a full bucket.
+    this.buckets.clear();
     return { ...this.limits };
   }
 }

@@ -40,8 +40,10 @@ export interface EmulatorOptions {
   port?: number;
   /** Interface to listen on; default 127.0.0.1. */
   host?: string;
-  /** The one API key accepted in `X-Api-Key`; default {@link DEFAULT_API_KEY}. */
+  /** The API key accepted in `X-Api-Key`; default {@link DEFAULT_API_KEY}. */
   apiKey?: string;
+  /** More accepted keys besides `apiKey` (each has its own `limits.requestsPerSecond` bucket). */
+  apiKeys?: string[];
   /** Transition times; unset ones come from {@link FAST_TIMING}. */
   timing?: Partial<Timing>;
   quirks?: Partial<Quirks>;
@@ -82,7 +84,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
   const apiKey = options.apiKey ?? DEFAULT_API_KEY;
   const admin = new EmulatorAdmin(emulator, persist);
-  const server = createEmulatorServer(emulator, { apiKey, admin, persist });
+  const apiKeys = [apiKey, ...(options.apiKeys ?? [])];
+  const server = createEmulatorServer(emulator, { apiKeys, admin, persist });
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -7,7 +7,8 @@ import { handleAdminRequest, type EmulatorAdmin } from "./admin";
 import type { Emulator, LoggedRequest } from "./emulator";
 
 export interface ServerOptions {
-  apiKey: string;
+  /** The API keys accepted in `X-Api-Key`. */
+  apiKeys: readonly string[];
   admin: EmulatorAdmin;
   /** Writes the state file when something changed (a no-op without one). */
   persist: () => void;
@@ -15,6 +16,8 @@ export interface ServerOptions {
 
 const MAX_BODY_BYTES = 1 << 20;
 const ADMIN_PREFIX = "/_emulator";
+/** The request log's label for a request refused by `limits.requestsPerSecond`. */
+export const THROTTLED = "requestsPerSecond";
 
 /** The HTTP face of an {@link Emulator}: the `/v2` API and the `/_emulator` admin API. */
 export function createEmulatorServer(emulator: Emulator, options: ServerOptions): Server {
@@ -85,6 +88,19 @@ async function handle(
     code: null,
     fault: null,
   };
+  const key = req.headers["x-api-key"];
+  if (typeof key === "string" && options.apiKeys.includes(key)) {
+    // The per-key limit stands in front of everything else: a refused request draws no fault.
+    const retryAfterSeconds = emulator.throttle(key);
+    if (retryAfterSeconds !== undefined) {
+      entry.rawBody = (await readBody(req)).text;
+      const answer = envelope(429, Code.TOO_MANY_REQUESTS, "too many requests");
+      answer.headers["retry-after"] = String(retryAfterSeconds);
+      emulator.log.add({ ...entry, status: 429, code: answer.code, fault: THROTTLED });
+      send(res, answer);
+      return;
+    }
+  }
   const faults = emulator.faults.forRequest(method, template ?? path);
   if (faults.reset) {
     emulator.log.add({ ...entry, fault: "reset" });
@@ -101,7 +117,7 @@ async function handle(
     const { status, headers, body, label } = faults.respond;
     answer = { status, headers, body, code: codeOf(body), fault: label };
   } else {
-    answer = apiAnswer(emulator, options.apiKey, req, method, match, url, raw, entry);
+    answer = apiAnswer(emulator, options.apiKeys, req, method, match, url, raw, entry);
   }
   options.persist();
   if (faults.replace) {
@@ -119,7 +135,7 @@ async function handle(
 
 function apiAnswer(
   emulator: Emulator,
-  apiKey: string,
+  apiKeys: readonly string[],
   req: IncomingMessage,
   method: string,
   match: ReturnType<Emulator["router"]["match"]>,
@@ -132,7 +148,8 @@ function apiAnswer(
     if (key === undefined || key === "") {
       throw new ApiError(Code.UNAUTHORIZED, "missing X-Api-Key header", 401);
     }
-    if (key !== apiKey) throw new ApiError(Code.UNAUTHORIZED, "invalid api key", 401);
+    if (typeof key !== "string" || !apiKeys.includes(key))
+      throw new ApiError(Code.UNAUTHORIZED, "invalid api key", 401);
     if (match.kind === "none") throw new ApiError(Code.NOT_FOUND, "no such route", 404);
     if (match.kind === "wrongMethod") {
       throw new ApiError(Code.METHOD_NOT_ALLOWED, `method ${method} not allowed`, 405);

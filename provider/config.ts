@@ -62,6 +62,15 @@ export function pollInterval(): PollInterval | undefined {
   return { initialMs: ms, maxMs: Math.max(ms, 10 * ms), factor: 1.5 };
 }
 
+/**
+ * How long after an ambiguous create a resource it made could still appear (see
+ * provider/create.ts): `YOTTA_LOOK_WINDOW_MS`, else the given default. Tests shorten it, as they
+ * shorten the poll interval, because the emulator's late answers come within milliseconds.
+ */
+export function lookWindowMs(fallback: number): number {
+  return positiveMs("YOTTA_LOOK_WINDOW_MS") ?? fallback;
+}
+
 function positiveMs(variable: string): number | undefined {
   const raw = nonEmpty(process.env[variable]);
   if (raw === undefined) return undefined;

@@ -4,17 +4,19 @@ import type { Credential as LiveCredential, CredentialUpdate } from "../client";
 import { CREDENTIAL_TYPES, isBusy, isNotFound } from "../client";
 import { checkInputs, type CheckResult, pickInputs } from "./check";
 import { yotta } from "./config";
-import { createOnce } from "./create";
+import { createOwned, type Ownership } from "./create";
 import { diffByTable, type FieldTable, adoptIdRule } from "./diff";
 import { keepsExplicitName, NAME_RULES, STRICT_NAME, withName } from "./naming";
 import { progress } from "./progress";
 import { liveDesired, unlessGone } from "./refresh";
 import { CommonInputs, Text } from "./schemas";
+import { deadlineFor, type TimeoutDefaults } from "./timeouts";
 
 export { configure } from "./config";
 
-// Nothing here waits on the cloud (a credential is usable as soon as it is stored), so the
-// `timeouts` input is accepted like everywhere else and has nothing to bound.
+// Nothing here waits on the cloud (a credential is usable as soon as it is stored): `timeouts`
+// bounds only how long a create whose answer was lost looks for what it made.
+const TIMEOUTS: TimeoutDefaults = { create: "5m", update: "5m", delete: "5m" };
 
 /** A credential's inputs, normalized: what `check` returns and what `diff` and `read` compare. */
 export const CredentialInputs = z.strictObject({
@@ -82,26 +84,49 @@ export async function diff(
 export async function create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
   const inputs = CredentialInputs.parse(storedInputs(raw));
   const client = yotta();
+  const deadline = deadlineFor("create", inputs.timeouts, TIMEOUTS);
   const credential = inputs.adoptId
     ? await adopt(inputs)
-    : await createOnce({
-        kind: "credential",
-        name: inputs.name!,
+    : await createOwned({
+        ...ownershipOf(inputs),
         create: () =>
-          client.credentials.create({
-            name: inputs.name!,
-            type: inputs.type,
-            username: inputs.username,
-            password: inputs.password,
-          }),
-        // The secret is not returned, so a credential found by its unique name is ours when its
-        // type (and username, where reported) agrees.
-        find: async () =>
-          (await client.credentials.findByName(inputs.name!)).find(
-            (c) => mismatchesOf(c, inputs).length === 0,
+          client.credentials.create(
+            {
+              name: inputs.name!,
+              type: inputs.type,
+              username: inputs.username,
+              password: inputs.password,
+            },
+            { deadline },
           ),
+        get: (id) => client.credentials.get(id),
+        deadline,
+        inputs,
+        raw,
       });
   return { id: credential.id, outs: outputs(inputs, credential) };
+}
+
+/**
+ * How to find the credential a create of these inputs made. Names are unique: a name another
+ * credential holds is refused before anything is sent, and a re-send cannot duplicate. The secret
+ * is not returned, so a new credential with the name is ours when its type (and username, where
+ * reported) agrees.
+ */
+function ownershipOf(inputs: CredentialInputs): Ownership<LiveCredential> {
+  const name = inputs.name!;
+  return {
+    kind: "credential",
+    name,
+    uniqueNames: true,
+    named: () => yotta().credentials.findByName(name),
+    matches: (c) => mismatchesOf(c, inputs).length === 0,
+  };
+}
+
+/** For a record whose create had an unknown outcome: its credentials, by the stored inputs. */
+export function ownership(props: Record<string, unknown>): Ownership<LiveCredential> {
+  return ownershipOf(CredentialInputs.parse(storedInputs(props)));
 }
 
 export async function read(

@@ -1,4 +1,5 @@
 import * as credential from "./credential";
+import { isPendingCall, pendingCall, type PendingAware } from "./pending";
 import { plain } from "./plain";
 import * as endpoint from "./endpoint";
 import * as pod from "./pod";
@@ -18,6 +19,9 @@ export async function call(module: ModuleName, method: Method, args: unknown[]):
   const impl = MODULES[module] as unknown as Record<Method, (...a: unknown[]) => Promise<unknown>>;
   if (!impl)
     throw new Error(`pulumi-yotta has no resource "${String(module)}": upgrade the package`);
-  const result = await impl[method](...args);
+  // A record whose create has an unknown outcome holds no cloud id: settle it, never use it.
+  const result = isPendingCall(method, args)
+    ? await pendingCall(impl as unknown as PendingAware, method, args)
+    : await impl[method](...args);
   return plain(result);
 }

@@ -11,7 +11,7 @@ import {
 } from "../client";
 import { checkInputs, type CheckResult, pickInputs } from "./check";
 import { pollInterval, yotta } from "./config";
-import { createOnce } from "./create";
+import { createOwned, type Ownership } from "./create";
 import { diffByTable, sameValue, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { keepsExplicitName, NAME_RULES, STRICT_NAME, withName } from "./naming";
@@ -218,12 +218,13 @@ export async function create(raw: Record<string, unknown>): Promise<pulumi.dynam
     // no change.
     before = liveDesired(inputs, desiredOf(endpoint), REPORTED);
   } else {
-    endpoint = await createOnce({
-      kind: "endpoint",
-      name: inputs.name,
-      create: () => client.endpoints.create(createBody(inputs)),
-      find: async () =>
-        (await client.endpoints.findByName(inputs.name)).find((e) => madeFrom(e, inputs)),
+    endpoint = await createOwned({
+      ...ownershipOf(inputs),
+      create: () => client.endpoints.create(createBody(inputs), { deadline }),
+      get: (id) => client.endpoints.get(id),
+      deadline,
+      inputs,
+      raw,
     });
     before = inputs;
   }
@@ -237,6 +238,26 @@ export async function create(raw: Record<string, unknown>): Promise<pulumi.dynam
     // billing workers outside the state.
     throw await notReady(err, endpoint.id, inputs, raw, endpoint);
   }
+}
+
+/**
+ * How to find the endpoint a create of these inputs made. The service does not hold endpoint
+ * names unique, so one is ours only if it was not there before our request and has our spec.
+ */
+function ownershipOf(inputs: EndpointInputs): Ownership<LiveEndpoint> {
+  return {
+    kind: "endpoint",
+    name: inputs.name,
+    uniqueNames: false,
+    named: async () =>
+      (await yotta().endpoints.findByName(inputs.name)).filter((e) => e.status !== "TERMINATED"),
+    matches: (e) => madeFrom(e, inputs),
+  };
+}
+
+/** For a record whose create had an unknown outcome: its endpoints, by the stored inputs. */
+export function ownership(props: Record<string, unknown>): Ownership<LiveEndpoint> {
+  return ownershipOf(EndpointInputs.parse(inputsOf(props)));
 }
 
 export async function read(

@@ -8,6 +8,8 @@ import { plain } from "./plain";
  * these outputs, the deployment fails, and the next `up` updates it. A plain error would record
  * nothing and leave a billing resource outside the state.
  */
+const BRAND = Symbol.for("pulumi-yotta.provider.ResourceInitError");
+
 export class ResourceInitError extends Error {
   readonly id: string;
   readonly properties: Record<string, unknown>;
@@ -26,5 +28,15 @@ export class ResourceInitError extends Error {
     // without it the recorded resource could not be updated or deleted later.
     this.properties = plain({ ...outputs, [PROVIDER_KEY]: inputs[PROVIDER_KEY] });
     this.reasons = [message];
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /** True for an error that records a resource which exists (from whichever module copy). */
+  static isInstance(error: unknown): error is ResourceInitError {
+    return (
+      typeof error === "object" &&
+      error !== null &&
+      (error as Record<symbol, unknown>)[BRAND] === true
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { YottaError } from "../client";
+import { ResourceInitError } from "./init-error";
 import { progress } from "./progress";
 import { Text } from "./schemas";
 
@@ -124,7 +125,9 @@ export async function placeInOrder<T>(options: PlaceOptions<T>): Promise<Placed<
       return { result, index, placement, skipped };
     } catch (error) {
       if (!isNoCapacity(error)) {
-        if (skipped.length === 0) throw error;
+        // An error that records a resource which exists must reach the host as it is, or the
+        // resource would be lost from the state.
+        if (skipped.length === 0 || ResourceInitError.isInstance(error)) throw error;
         throw new Error(
           `${kind} ${name}: placement ${index + 1} of ${placements.length} ` +
             `(${describePlacement(placement)}) failed: ${(error as Error).message}\n` +

@@ -4,7 +4,7 @@ import type { Pod as LivePod, PodCreate } from "../client";
 import { isNotFound, isPodPaused, waitFor } from "../client";
 import { checkInputs, pickInputs, type CheckResult } from "./check";
 import { pollInterval, yotta } from "./config";
-import { createOnce } from "./create";
+import { createOwned, type Ownership } from "./create";
 import { diffByTable, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { NAME_RULES, withName } from "./naming";
@@ -209,13 +209,19 @@ export async function diff(
 export async function create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
   const inputs = PodInputs.parse(storedInputs(raw));
   const deadline = deadlineFor("create", inputs.timeouts, TIMEOUTS);
-  const { pod, obtained } = inputs.adoptId ? await adopt(inputs) : await place(inputs, deadline);
+  const { pod, obtained } = inputs.adoptId
+    ? await adopt(inputs)
+    : await place(inputs, deadline, raw);
   const settled = await settle(pod, inputs, obtained, deadline, raw);
   return { id: settled.id, outs: outputs(inputs, settled, obtained) };
 }
 
 /** Creates the pod in the first placement with capacity, within the create deadline. */
-async function place(inputs: PodInputs, deadline: number): Promise<Landed> {
+async function place(
+  inputs: PodInputs,
+  deadline: number,
+  raw: Record<string, unknown>,
+): Promise<Landed> {
   const client = yotta();
   const name = inputs.name!;
   const placed = await placeInOrder({
@@ -224,12 +230,13 @@ async function place(inputs: PodInputs, deadline: number): Promise<Landed> {
     placements: placementsOf(inputs),
     deadline,
     attempt: (placement) =>
-      createOnce({
-        kind: "pod",
-        name,
-        create: () => client.pods.create(createBody(inputs, placement)),
-        find: async () =>
-          (await client.pods.findByName(name)).find((p) => madeFrom(p, inputs, placement)),
+      createOwned({
+        ...ownershipOf(inputs, [placement]),
+        create: () => client.pods.create(createBody(inputs, placement), { deadline }),
+        get: (id) => client.pods.get(id),
+        deadline,
+        inputs: { ...inputs, gpuType: placement.gpuType },
+        raw,
       }),
   });
   return {
@@ -241,12 +248,33 @@ async function place(inputs: PodInputs, deadline: number): Promise<Landed> {
   };
 }
 
+/**
+ * How to find the pods a create of these inputs made. Pod names are not unique, so a pod is ours
+ * only if it was not there before our request and has the spec we sent (see provider/create.ts).
+ */
+function ownershipOf(inputs: PodInputs, placements: Placement[]): Ownership<LivePod> {
+  const name = inputs.name!;
+  return {
+    kind: "pod",
+    name,
+    uniqueNames: false,
+    named: async () => (await yotta().pods.findByName(name)).filter(isLive),
+    matches: (pod) => placements.some((placement) => madeFrom(pod, inputs, placement)),
+  };
+}
+
+/** For a record whose create had an unknown outcome: its pods, by the stored inputs. */
+export function ownership(props: Record<string, unknown>): Ownership<LivePod> {
+  const inputs = PodInputs.parse(storedInputs(props));
+  return ownershipOf(inputs, placementsOf(inputs));
+}
+
 export async function read(
   id: string,
   props: Record<string, unknown>,
 ): Promise<pulumi.dynamic.ReadResult> {
   const live = await getOrUndefined(id);
-  if (!live || live.status === "TERMINATING" || live.status === "TERMINATED") return {};
+  if (!live || !isLive(live)) return {};
   const stored = PodInputs.parse(storedInputs(props));
   return {
     id,
@@ -351,7 +379,7 @@ async function settle(
 async function adopt(inputs: PodInputs): Promise<Landed> {
   const id = inputs.adoptId!;
   const live = await getOrUndefined(id);
-  if (!live || live.status === "TERMINATING" || live.status === "TERMINATED") {
+  if (!live || !isLive(live)) {
     throw new Error(`adoptId: pod ${id} does not exist (or is terminated)`);
   }
   const placements = placementsOf(inputs);
@@ -397,13 +425,13 @@ function mismatchesOf(live: LivePod, inputs: PodInputs, placement: Placement): s
   return out;
 }
 
-/** A pod found by name after an ambiguous create is ours only if it has the spec we sent. */
+/** Whether a pod found by name has the spec a create of these inputs sends. */
 function madeFrom(pod: LivePod, inputs: PodInputs, placement: Placement): boolean {
-  return (
-    pod.status !== "TERMINATING" &&
-    pod.status !== "TERMINATED" &&
-    mismatchesOf(pod, inputs, placement).length === 0
-  );
+  return isLive(pod) && mismatchesOf(pod, inputs, placement).length === 0;
+}
+
+function isLive(pod: LivePod): boolean {
+  return pod.status !== "TERMINATING" && pod.status !== "TERMINATED";
 }
 
 /** The placements to try, in order: the `gpuType`/`regions` form is a list of one. */

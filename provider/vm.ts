@@ -4,7 +4,7 @@ import type { Vm as LiveVm, VmType } from "../client";
 import { isBusy, isNotAllowed, isNotFound, waitFor } from "../client";
 import { checkInputs, type CheckResult, pickInputs } from "./check";
 import { pollInterval, yotta } from "./config";
-import { createOnce } from "./create";
+import { createOwned, type Ownership } from "./create";
 import { diffByTable, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { NAME_RULES, withName } from "./naming";
@@ -109,7 +109,7 @@ export async function diff(
 export async function create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
   const inputs = VmInputs.parse(storedInputs(raw));
   const deadline = deadlineFor("create", inputs.timeouts, TIMEOUTS);
-  const { vm, vmTypeId } = inputs.adoptId ? await adopt(inputs) : await make(inputs);
+  const { vm, vmTypeId } = inputs.adoptId ? await adopt(inputs) : await make(inputs, deadline, raw);
   const running = await untilRunning(vm, inputs, vmTypeId, deadline, raw);
   return { id: running.id, outs: outputs(inputs, running, vmTypeId) };
 }
@@ -189,32 +189,58 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
 }
 
 /** Creates the VM exactly once, from the VM type its GPU type and region resolve to now. */
-async function make(inputs: VmInputs): Promise<{ vm: LiveVm; vmTypeId: string }> {
+async function make(
+  inputs: VmInputs,
+  deadline: number,
+  raw: Record<string, unknown>,
+): Promise<{ vm: LiveVm; vmTypeId: string }> {
   const client = yotta();
   const vmTypeId = await availableVmType(inputs.gpuType, inputs.region);
-  const vm = await createOnce({
-    kind: "vm",
-    name: inputs.name!,
+  const vm = await createOwned({
+    ...ownershipOf(inputs, vmTypeId),
     create: () =>
-      client.vms.create({
-        vmTypeId,
-        region: inputs.region,
-        name: inputs.name!,
-        isSpot: inputs.isSpot,
-        ...(Object.keys(inputs.volumeMountPaths).length > 0
-          ? { volumeMountPaths: inputs.volumeMountPaths }
-          : {}),
-      }),
-    // Names need not be unique: a VM found by name is ours only if it is of the type we asked for.
-    find: async () =>
-      (await client.vms.findByName(inputs.name!)).find(
-        (v) =>
-          v.status !== "terminated" &&
-          (v.vmTypeId === undefined || v.vmTypeId === vmTypeId) &&
-          mismatchesOf(v, inputs).length === 0,
+      client.vms.create(
+        {
+          vmTypeId,
+          region: inputs.region,
+          name: inputs.name!,
+          isSpot: inputs.isSpot,
+          ...(Object.keys(inputs.volumeMountPaths).length > 0
+            ? { volumeMountPaths: inputs.volumeMountPaths }
+            : {}),
+        },
+        { deadline },
       ),
+    get: (id) => client.vms.get(id),
+    deadline,
+    inputs: { ...inputs, vmTypeId },
+    raw,
   });
   return { vm, vmTypeId };
+}
+
+/**
+ * How to find the VM a create of these inputs made. Names need not be unique: a VM is ours only
+ * if it was not there before our request and is of the type we asked for.
+ */
+function ownershipOf(inputs: VmInputs, vmTypeId: string | undefined): Ownership<LiveVm> {
+  const name = inputs.name!;
+  return {
+    kind: "vm",
+    name,
+    uniqueNames: false,
+    named: async () =>
+      (await yotta().vms.findByName(name)).filter((v) => v.status !== "terminated"),
+    matches: (v) =>
+      (v.vmTypeId === undefined || vmTypeId === undefined || v.vmTypeId === vmTypeId) &&
+      mismatchesOf(v, inputs).length === 0,
+  };
+}
+
+/** For a record whose create had an unknown outcome: its VMs, by the stored inputs. */
+export function ownership(props: Record<string, unknown>): Ownership<LiveVm> {
+  const vmTypeId = typeof props.vmTypeId === "string" ? props.vmTypeId : undefined;
+  return ownershipOf(VmInputs.parse(storedInputs(props)), vmTypeId);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Volume as LiveVolume, VolumeCreate } from "../client";
 import { isBusy, isNotFound, waitFor } from "../client";
 import { checkInputs, type CheckResult, pickInputs } from "./check";
 import { pollInterval, yotta } from "./config";
-import { createOnce } from "./create";
+import { createOwned, type Ownership } from "./create";
 import { diffByTable, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { keepsExplicitName, NAME_RULES, withName } from "./naming";
@@ -137,17 +137,39 @@ export async function create(raw: Record<string, unknown>): Promise<pulumi.dynam
   const client = yotta();
   const volume = inputs.adoptId
     ? await adopt(inputs)
-    : await createOnce({
-        kind: "volume",
-        name: inputs.name!,
-        create: () => client.volumes.create(createBody(inputs)),
-        find: async () =>
-          (await client.volumes.findByName(inputs.name!, inputs.storageType)).find(
-            (v) => v.status !== "deleting" && mismatchesOf(v, inputs).length === 0,
-          ),
+    : await createOwned({
+        ...ownershipOf(inputs),
+        create: () => client.volumes.create(createBody(inputs), { deadline }),
+        get: (id) => client.volumes.get(id),
+        deadline,
+        inputs,
+        raw,
       });
   const active = await untilActive(volume, inputs, deadline, raw, "become active");
   return { id: active.id, outs: outputs(inputs, active) };
+}
+
+/**
+ * How to find the volume a create of these inputs made. Names are unique per account: a name
+ * another volume holds is refused before anything is sent, and a re-send cannot duplicate.
+ */
+function ownershipOf(inputs: VolumeInputs): Ownership<LiveVolume> {
+  const name = inputs.name!;
+  return {
+    kind: "volume",
+    name,
+    uniqueNames: true,
+    named: async () =>
+      (await yotta().volumes.findByName(name, inputs.storageType)).filter(
+        (v) => v.status !== "deleting",
+      ),
+    matches: (v) => mismatchesOf(v, inputs).length === 0,
+  };
+}
+
+/** For a record whose create had an unknown outcome: its volumes, by the stored inputs. */
+export function ownership(props: Record<string, unknown>): Ownership<LiveVolume> {
+  return ownershipOf(VolumeInputs.parse(storedInputs(props)));
 }
 
 export async function read(

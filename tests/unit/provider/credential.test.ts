@@ -192,10 +192,12 @@ describe("create", () => {
     expect(h.emulator.admin.requests({ method: "POST" }).map((r) => r.status)).toEqual([null]);
   });
 
-  test("a refused create does not show the password", async () => {
-    await h.client.credentials.create({ ...CRED, type: "DOCKER_HUB" });
+  test("a name another credential holds is refused before sending, without the password", async () => {
+    const other = await h.client.credentials.create({ ...CRED, type: "DOCKER_HUB" });
     const error = await failure(credential.create(await checked(CRED)));
-    expect(error.message).toMatch(/already exists/);
+    expect(error.message).toContain(`is already taken by credential ${other.id}`);
+    expect(error.message).not.toContain(CRED.password);
+    expect(h.emulator.admin.requests({ method: "POST" })).toHaveLength(1);
   });
 });
 

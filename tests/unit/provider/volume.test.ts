@@ -260,7 +260,7 @@ describe("create", () => {
     // One create, answered by a cut connection: the fault fired and nothing was sent again.
     expect(h.emulator.admin.requests({ method: "POST" }).map((r) => r.status)).toEqual([null]);
     expect(printed).toContain(
-      "yotta volume data: the create call failed after reaching the API; found the new resource and adopted it",
+      `yotta volume data: the create call failed, but it made volume ${id}: kept`,
     );
   });
 

@@ -9,7 +9,7 @@ import { terminateVm } from "./resources/vms";
 import { unmountVolumes } from "./resources/volumes";
 import { isPlainObject, type EnvVar } from "./validate";
 import type { Emulator, LoggedRequest } from "./emulator";
-import type { Fault } from "./faults";
+import type { Fault, FiredFault, FiringFaultType } from "./faults";
 
 /** A refused admin call: `status` is the HTTP status the admin API answers with. */
 export class AdminError extends Error {
@@ -80,6 +80,29 @@ export class EmulatorAdmin {
 
   clearFaults(): void {
     this.emulator.faults.set([]);
+  }
+
+  /**
+   * What the faults did. `byType`: firings per fault type since the start, the last `reset` or
+   * `clearFaultsFired` (setting other faults does not restart it), plus `requestsPerSecond`, the
+   * requests refused by that limit. `active`: each active fault with `fired`, its count since it
+   * was set (what its `times` counts).
+   */
+  faultsFired(): {
+    byType: Record<FiringFaultType | "requestsPerSecond", number>;
+    active: FiredFault[];
+  } {
+    const e = this.emulator;
+    return {
+      byType: { ...e.faults.firedByType(), requestsPerSecond: e.throttled },
+      active: e.faults.fired(),
+    };
+  }
+
+  /** Restarts `faultsFired().byType` from zero. */
+  clearFaultsFired(): void {
+    this.emulator.faults.clearCounts();
+    this.emulator.throttled = 0;
   }
 
   /** Restarts the seeded random sequence the faults draw from. */
@@ -310,6 +333,7 @@ function checkKind<K extends Kind>(kind: K): K {
  * | `GET /stats?gc=true` | record counts and process memory |
  * | `PATCH /timing`, `/quirks`, `/limits` | merge the body into the setting |
  * | `GET /faults`, `PUT /faults` (a list), `POST /faults` (one), `DELETE /faults` | faults |
+ * | `GET /faults/fired`, `DELETE /faults/fired` | firings per type and per active fault; restart the per-type counts |
  * | `POST /seed` `{seed}` | restart the fault randomness |
  * | `GET /requests?method=&route=&path=`, `DELETE /requests` | the request log |
  * | `GET /idle` | answers once no API request is in flight (handled in the server) |
@@ -362,6 +386,11 @@ export function handleAdminRequest(
       case "DELETE /faults":
         admin.clearFaults();
         return json(200, []);
+      case "GET /faults/fired":
+        return json(200, admin.faultsFired());
+      case "DELETE /faults/fired":
+        admin.clearFaultsFired();
+        return json(200, admin.faultsFired());
       case "POST /seed":
         if (typeof b.seed !== "number") throw new AdminError(400, "seed must be a number");
         admin.reseed(b.seed);

@@ -85,6 +85,8 @@ export class Emulator implements Cloud {
   readonly limiter = new RateLimiter();
   /** The per-key limit over the whole API (`limits.requestsPerSecond`). */
   private readonly buckets = new TokenBuckets();
+  /** Requests refused by `limits.requestsPerSecond` since the start or the last count reset. */
+  throttled = 0;
   readonly log = new RequestLog(() => this.limits.requestLogSize);
   timing: Timing;
   quirks: Quirks;
@@ -122,6 +124,8 @@ export class Emulator implements Cloud {
     this.faults.set(this.initial.faults);
     this.faults.reseed(this.initial.seed);
     this.buckets.clear();
+    this.faults.clearCounts();
+    this.throttled = 0;
     this.log.clear();
   }
 
@@ -135,7 +139,9 @@ export class Emulator implements Cloud {
     // A bucket below one token could never admit a request.
     const size = Math.max(1, burst > 0 ? burst : requestsPerSecond);
     const taken = this.buckets.take(apiKey, this.store.now(), requestsPerSecond, size);
-    return taken.allowed ? undefined : taken.retryAfterSeconds;
+    if (taken.allowed) return undefined;
+    this.throttled++;
+    return taken.retryAfterSeconds;
   }
 
   /** Runs one API request, counted as in flight until it settles. */

@@ -46,6 +46,12 @@ export type Fault =
 
 export type FaultType = Fault["type"];
 
+/** The fault types that fire (noCapacity is a standing condition, not an event). */
+export type FiringFaultType = Exclude<FaultType, "noCapacity">;
+
+/** An active fault and how often it has fired since it was set (what `times` counts). */
+export type FiredFault = Fault & { fired: number };
+
 interface Armed {
   fault: Fault;
   fired: number;
@@ -72,6 +78,8 @@ export interface RequestFaults {
 export class FaultEngine {
   private armed: Armed[] = [];
   private random: SeededRandom;
+  /** Firings per type since the start or the last `clearCounts`, whatever faults were set. */
+  private counts = zeroCounts();
 
   constructor(seed: number) {
     this.random = new SeededRandom(seed);
@@ -79,6 +87,20 @@ export class FaultEngine {
 
   list(): Fault[] {
     return this.armed.map((a) => ({ ...a.fault }));
+  }
+
+  /** The active faults with their firing counts. */
+  fired(): FiredFault[] {
+    return this.armed.map((a) => ({ ...a.fault, fired: a.fired }));
+  }
+
+  /** How many times each type has fired (every type present, 0 when it never fired). */
+  firedByType(): Record<FiringFaultType, number> {
+    return { ...this.counts };
+  }
+
+  clearCounts(): void {
+    this.counts = zeroCounts();
   }
 
   /** Replaces the active faults; firing counts start again. */
@@ -158,6 +180,7 @@ export class FaultEngine {
       if (fault.route !== undefined && !routeMatches(fault.route, method, template)) continue;
       if (!this.random.chance(fault.rate ?? 1)) continue;
       armed.fired++;
+      this.counts[type as FiringFaultType]++;
       return fault as Extract<Fault, { type: T }>;
     }
     return undefined;
@@ -203,6 +226,11 @@ const FAULT_TYPES: readonly FaultType[] = [
   "workersFail",
   "noCapacity",
 ];
+
+function zeroCounts(): Record<FiringFaultType, number> {
+  const types = FAULT_TYPES.filter((t): t is FiringFaultType => t !== "noCapacity");
+  return Object.fromEntries(types.map((t) => [t, 0])) as Record<FiringFaultType, number>;
+}
 
 /** Checks a fault given through the options or the admin API. */
 function checkFault(value: unknown): Fault {

@@ -26,7 +26,7 @@ export {
   ConfigError,
 } from "./config";
 export type { Limits, Quirks, Timing } from "./config";
-export type { Fault, FaultScope, WorkerFailReason } from "./faults";
+export type { Fault, FaultScope, FiredFault, FiringFaultType, WorkerFailReason } from "./faults";
 export type { LoggedRequest } from "./emulator";
 export { StateFileError } from "./persistence";
 export { GPU_TYPES, REGIONS } from "./catalog";

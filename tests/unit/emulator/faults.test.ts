@@ -268,6 +268,98 @@ describe("cloud faults", () => {
   });
 });
 
+describe("faults fired", () => {
+  const NONE = {
+    serverError: 0,
+    rateLimit: 0,
+    latency: 0,
+    reset: 0,
+    dropResponse: 0,
+    podFails: 0,
+    workersFail: 0,
+    requestsPerSecond: 0,
+  };
+  const calls = async (n: number, method = "GET", path = "/v2/pods", body?: unknown) => {
+    for (let i = 0; i < n; i++) await api.call(method, path, body).catch(() => undefined);
+  };
+
+  test.each<[string, Fault, () => Promise<void>, Partial<typeof NONE>]>([
+    [
+      "serverError, twice of three",
+      { type: "serverError", times: 2 },
+      () => calls(3),
+      { serverError: 2 },
+    ],
+    [
+      "serverError after handling",
+      { type: "serverError", after: true },
+      () => calls(1, "POST", "/v2/pods", POD),
+      { serverError: 1 },
+    ],
+    ["rateLimit", { type: "rateLimit", times: 1 }, () => calls(2), { rateLimit: 1 }],
+    ["latency", { type: "latency", ms: 0 }, () => calls(3), { latency: 3 }],
+    ["reset", { type: "reset", times: 1 }, () => calls(2), { reset: 1 }],
+    ["dropResponse", { type: "dropResponse", times: 1 }, () => calls(2), { dropResponse: 1 }],
+    [
+      "podFails, per pod",
+      { type: "podFails" },
+      () => calls(2, "POST", "/v2/pods", POD),
+      { podFails: 2 },
+    ],
+    [
+      "workersFail, per worker",
+      { type: "workersFail" },
+      async () => {
+        await calls(1, "POST", "/v2/serverless", ENDPOINT);
+        api.emulator.admin.settle();
+      },
+      { workersFail: 2 },
+    ],
+    [
+      "a route that never matches",
+      { type: "serverError", route: "DELETE /v2/pods/{id}" },
+      () => calls(3),
+      {},
+    ],
+  ])("%s", async (_label, fault, act, fired) => {
+    api.emulator.admin.setFaults([fault]);
+    await act();
+    expect(api.emulator.admin.faultsFired().byType).toEqual({ ...NONE, ...fired });
+  });
+
+  test("per type across fault changes; per active fault since it was set; reset and DELETE restart", async () => {
+    const { admin } = api.emulator;
+    admin.setFaults([{ type: "serverError", times: 1 }]);
+    await calls(2);
+    admin.setFaults([
+      { type: "serverError", times: 1 },
+      { type: "latency", ms: 0 },
+    ]);
+    await calls(2);
+    expect(admin.faultsFired()).toEqual({
+      byType: { ...NONE, serverError: 2, latency: 2 },
+      active: [
+        { type: "serverError", times: 1, fired: 1 },
+        { type: "latency", ms: 0, fired: 2 },
+      ],
+    });
+    const http = async (method: string) =>
+      (await fetch(`${api.emulator.url}/_emulator/faults/fired`, { method })).json();
+    expect(await http("GET")).toEqual(admin.faultsFired());
+    expect(((await http("DELETE")) as { byType: unknown }).byType).toEqual(NONE);
+    await calls(1);
+    expect(admin.faultsFired().byType).toEqual({ ...NONE, latency: 1 });
+    admin.reset();
+    expect(admin.faultsFired()).toEqual({ byType: NONE, active: [] });
+  });
+
+  test("requests refused by limits.requestsPerSecond are counted", async () => {
+    api.emulator.admin.setLimits({ requestsPerSecond: 1 });
+    await calls(4);
+    expect(api.emulator.admin.faultsFired().byType).toEqual({ ...NONE, requestsPerSecond: 3 });
+  });
+});
+
 test.each<[string, unknown]>([
   ["an unknown type", { type: "meteor" }],
   ["a rate above 1", { type: "serverError", rate: 2 }],

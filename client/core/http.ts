@@ -166,9 +166,8 @@ export class Transport {
         const which = rateLimited
           ? `retry ${rateLimits} (until the deadline)`
           : `retry ${failures} of ${retry.maxRetries}`;
-        this.#log(
-          `yotta ↻ ${spec.call}: ${(error as YottaError).kind}, ${which} in ${plan.delayMs} ms`,
-        );
+        const kind = YottaError.isInstance(error) ? error.kind : "error";
+        this.#log(`yotta ↻ ${spec.call}: ${kind}, ${which} in ${plan.delayMs} ms`);
         await this.#pause(spec, plan.delayMs, "to retry");
       }
     }

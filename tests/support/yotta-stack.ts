@@ -27,6 +27,8 @@ export async function createYottaStack(options: {
   name: string;
   program: PulumiFn;
   emulator?: EmulatorOptions;
+  /** More environment for the engine and the provider process. */
+  env?: Record<string, string>;
 }): Promise<YottaStack> {
   const emulator = await startEmulator(options.emulator);
   const test = await createTestStack({
@@ -37,7 +39,7 @@ export async function createYottaStack(options: {
       "yotta:apiUrl": emulator.url,
     },
     // The emulator's transitions take milliseconds; the real service's take minutes.
-    env: { YOTTA_POLL_INTERVAL_MS: "25" },
+    env: { YOTTA_POLL_INTERVAL_MS: "25", ...options.env },
   });
   const client = new YottaClient({ apiKey: emulator.apiKey, baseUrl: emulator.url });
   return {

@@ -32,6 +32,16 @@ export interface StateEntry {
   pendingDelete: boolean;
   /** The cloud name the outputs record. */
   cloudName?: string;
+  /**
+   * A create attempt whose outcome the provider does not know yet, recorded under a `pending-…`
+   * id (docs/resources.md, "Ownership"): the name it used and the ids that held it before.
+   */
+  attempt?: { name: string; knownIds: string[] };
+}
+
+/** A pending record's id: the provider's, never sent to the API. */
+export function isPendingId(id: string | undefined): boolean {
+  return id?.startsWith("pending-") === true;
 }
 
 export interface StateView {
@@ -105,6 +115,17 @@ function stateMatchesCloud(o: Observation): Finding[] {
   const findings: Finding[] = [];
   for (const r of o.state.resources) {
     if (r.id === undefined || r.id === "") continue;
+    if (isPendingId(r.id)) {
+      // Allowed while the outcome is unknown; a successful up replaces it, a destroy settles it.
+      if (o.outcome.ok && o.operation !== "refresh") {
+        findings.push({
+          invariant: "pending left",
+          subject: r.id,
+          detail: `state still holds ${r.pulumiName} as ${r.id} after a successful ${o.operation}`,
+        });
+      }
+      continue;
+    }
     const record = o.cloud.find((c) => c.kind === r.kind && c.id === r.id);
     if (record) {
       if (!record.live && !r.pendingDelete && o.outcome.ok && o.operation !== "destroy") {
@@ -157,12 +178,19 @@ function noDuplicates(o: Observation): Finding[] {
   return findings;
 }
 
-/** After a step that succeeded, everything of ours that is live is in the state. */
+/**
+ * After a step that succeeded, everything of ours that is live is in the state: under its id, or
+ * as what a pending record's attempt made (a record of its name that was not there before).
+ */
 function noOrphans(o: Observation): Finding[] {
   const foreignIds = new Set(o.foreign.map((f) => f.id));
   const tracked = new Set(o.state.resources.map((r) => r.id));
+  const attempted = (c: CloudRecord) =>
+    o.state.resources.some(
+      (r) => r.kind === c.kind && r.attempt?.name === c.name && !r.attempt.knownIds.includes(c.id),
+    );
   return o.cloud
-    .filter((c) => c.live && !foreignIds.has(c.id) && !tracked.has(c.id))
+    .filter((c) => c.live && !foreignIds.has(c.id) && !tracked.has(c.id) && !attempted(c))
     .map((c) => ({
       invariant: "orphan",
       subject: c.id,

@@ -108,6 +108,18 @@ export interface Features {
 /** The client timeout the provider runs with; a `latency` fault past it commits late. */
 export const REQUEST_TIMEOUT_MS = 1500;
 
+/** The longest a `latency` fault holds a request, and the longest list lag a seed sets. */
+const LATENCY_MS = { ms: 1800, jitterMs: 400 };
+const LIST_LAGS_MS = [100, 300, 800];
+
+/**
+ * How long after an ambiguous create the provider keeps looking for what it made before it may
+ * conclude nothing was (`YOTTA_LOOK_WINDOW_MS`; 5 minutes against the real service). It must
+ * outlast the latest a commit can show in a list here, a held request plus the list lag, or the
+ * provider would be told something false; twice that leaves room for a loaded machine.
+ */
+export const LOOK_WINDOW_MS = 2 * (LATENCY_MS.ms + LATENCY_MS.jitterMs + Math.max(...LIST_LAGS_MS));
+
 /** A generator per concern, so adding a fault kind does not change the programs seeds make. */
 function stream(seed: number, concern: number): Dice {
   return new Dice(
@@ -404,7 +416,7 @@ function planFaults(
         break;
       case "latency":
         // Past the client's timeout: the client gives up, the request commits later.
-        faults.push({ type, route: onWrite(), ms: 1800, jitterMs: 400, rate: 1, times: 1 });
+        faults.push({ type, route: onWrite(), ...LATENCY_MS, rate: 1, times: 1 });
         break;
       case "rateLimit":
         faults.push({
@@ -443,7 +455,7 @@ function planFaults(
     pressure.limits = { requestsPerSecond: dice.pick([20, 40]), burst: dice.pick([5, 10, 20]) };
   }
   if (features.listLag && dice.chance(0.5)) {
-    pressure.timing = { listLagMs: dice.pick([100, 300, 800]) };
+    pressure.timing = { listLagMs: dice.pick(LIST_LAGS_MS) };
   }
   return { faults, pressure };
 }
@@ -474,7 +486,7 @@ function collisionFaults(foreign: ForeignSpec[], features: Features, dice: Dice)
     if (type === "serverErrorAfter") {
       faults.push({ type: "serverError", after: true, route, times: 1 });
     } else if (type === "latency") {
-      faults.push({ type, route, ms: 1800, jitterMs: 400, times: 1 });
+      faults.push({ type, route, ...LATENCY_MS, times: 1 });
     } else {
       faults.push({ type, route, times: 1 });
     }

@@ -1,6 +1,8 @@
 // One soak seed from start to end: a fresh emulator, someone else's resources in the account, a
 // random program under random faults through up, refresh, an update, up and destroy, with every
 // invariant checked after every step.
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import {
   startEmulator,
@@ -30,6 +32,7 @@ import {
 } from "./invariants";
 import {
   describePlan,
+  LOOK_WINDOW_MS,
   planSeed,
   REQUEST_TIMEOUT_MS,
   type CloudKind,
@@ -55,7 +58,10 @@ export interface SeedReport {
 export interface SeedOptions {
   /** Progress lines as the seed runs. */
   log?: (line: string) => void;
-  /** Keep the work directory (state and all) for inspection. */
+  /**
+   * Keep the work directory (state and all) for inspection, with `engine.txt` (what each step
+   * printed) and `requests.txt` (every API call, faults marked) in it.
+   */
   keep?: boolean;
 }
 
@@ -127,6 +133,7 @@ async function runGuarded(seed: number, options: SeedOptions): Promise<SeedRepor
       env: {
         YOTTA_POLL_INTERVAL_MS: "25",
         YOTTA_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
+        YOTTA_LOOK_WINDOW_MS: String(LOOK_WINDOW_MS),
       },
     });
     const stack = test.stack;
@@ -134,6 +141,7 @@ async function runGuarded(seed: number, options: SeedOptions): Promise<SeedRepor
       plan.declarations.flatMap((d) => ("name" in d && d.name ? [[d.logical, d.name]] : [])),
     );
     const lateMs = lateCommitMs(plan.faults);
+    const transcript: string[] = [];
     // podFails leaves no mark in the request log: count the pods seen FAILED.
     const failedPods = new Set<string>();
 
@@ -143,6 +151,9 @@ async function runGuarded(seed: number, options: SeedOptions): Promise<SeedRepor
       operation: "up" | "refresh" | "destroy",
     ): Promise<StepOutcome> => {
       const outcome = await runOperation(stack, name, operation);
+      transcript.push(
+        `===== ${name} (${outcome.ok ? "ok" : "failed"})\n${outcome.output}${outcome.error ? `\n${outcome.error}` : ""}`,
+      );
       report.operations++;
       report.steps.push({
         step: name,
@@ -213,6 +224,17 @@ async function runGuarded(seed: number, options: SeedOptions): Promise<SeedRepor
       }
     }
 
+    if (options.keep) {
+      // What a replay needs to be read: every engine output and every API call, faults marked.
+      const calls = admin
+        .requests()
+        .map(
+          (r) =>
+            `${r.seq} ${new Date(r.time).toISOString().slice(11, 23)} ${r.method} ${r.path} → ${r.status ?? "-"} ${r.code ?? "-"}${r.fault ? ` [${r.fault}]` : ""}`,
+        );
+      await fs.promises.writeFile(path.join(test.workDir, "requests.txt"), `${calls.join("\n")}\n`);
+      await fs.promises.writeFile(path.join(test.workDir, "engine.txt"), transcript.join("\n"));
+    }
     report.apiCalls = admin.requests().length;
     report.faults = faultsFired(admin.requests());
     if (failedPods.size > 0) report.faults.podFails = failedPods.size;
@@ -290,6 +312,7 @@ async function readState(stack: Stack, decls: readonly Decl[]): Promise<StateVie
       id: r.id,
       pendingDelete: r.delete === true,
       cloudName: typeof r.outputs?.name === "string" ? r.outputs.name : undefined,
+      attempt: attemptOf(r.outputs?.[PENDING_KEY]),
     });
   }
   const pending = (
@@ -297,6 +320,15 @@ async function readState(stack: Stack, decls: readonly Decl[]): Promise<StateVie
       .pending_operations ?? []
   ).map((p) => `${p.type ?? "?"} ${p.resource?.urn ?? "?"}`);
   return { resources: entries, pendingOperations: pending };
+}
+
+/** Where the provider keeps a pending record's attempt (provider/create.ts). */
+const PENDING_KEY = "__pendingCreate";
+
+function attemptOf(value: unknown): StateEntry["attempt"] {
+  const a = value as { name?: unknown; knownIds?: unknown } | null | undefined;
+  if (typeof a?.name !== "string") return undefined;
+  return { name: a.name, knownIds: Array.isArray(a.knownIds) ? a.knownIds.map(String) : [] };
 }
 
 function kindOf(type: string, pulumiName: string, decls: readonly Decl[]): CloudKind {

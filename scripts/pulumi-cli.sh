@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
 # Finds or builds the Pulumi CLI this repository runs the engine with, and prints the directory
-# that holds it, with the dynamic-provider shim beside it, as the last line of stdout. Progress
-# and errors go to stderr. Safe to run any number of times; docs/engine.md explains the choices.
+# that holds it, with the Node language host and the dynamic-provider shim beside it, as the last
+# line of stdout. Progress and errors go to stderr. Safe to run any number of times;
+# docs/engine.md explains the choices.
 #
-# Order: a new enough `pulumi` on PATH; else the pinned CLI in the cache; else build the pinned
-# CLI into the cache with Go; else fail with instructions.
+# CLI: a new enough `pulumi` on PATH; else the pinned CLI in the cache; else build the pinned CLI
+# into the cache with Go; else fail with instructions. Language host: the one beside that
+# `pulumi`; else the pinned host in the cache; else build it into the cache with Go.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 module="$root/scripts/pulumi-cli"
-# The CLI version is pinned in one place: the wrapper module's requirement on pkg/v3.
+host_module="$root/scripts/pulumi-language-nodejs"
+# Each version is pinned in one place: its wrapper module's requirement. The CLI is pkg/v3; the
+# language host is a package of sdk/v3, whose last release to hold it is older than the CLI.
 version="$(awk '$1 == "github.com/pulumi/pulumi/pkg/v3" { sub(/^v/, "", $2); print $2 }' "$module/go.mod")"
-cache="${PULUMI_YOTTA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-yotta}/pulumi-cli"
+host_version="$(awk '$1 == "github.com/pulumi/pulumi/sdk/v3" { sub(/^v/, "", $2); print $2 }' "$host_module/go.mod")"
+cache_root="${PULUMI_YOTTA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-yotta}"
+cache="$cache_root/pulumi-cli"
 pinned_bin="$cache/v$version/bin"
+host_cache="$cache_root/pulumi-language-nodejs"
+host_bin="$host_cache/v$host_version/bin"
 shim=pulumi-resource-pulumi-nodejs
 language_host=pulumi-language-nodejs
 
@@ -29,6 +37,7 @@ die() {
 }
 
 [ -n "$version" ] || die "cannot read the pinned github.com/pulumi/pulumi/pkg/v3 version from $module/go.mod"
+[ -n "$host_version" ] || die "cannot read the pinned github.com/pulumi/pulumi/sdk/v3 version from $host_module/go.mod"
 
 # Prints the X.Y.Z a CLI reports (`v3.248.0`, possibly with a pre-release suffix), or nothing.
 cli_version() {
@@ -40,30 +49,99 @@ at_least() {
   [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n 1)" = "$2" ]
 }
 
-# Copies the shim from the installed @pulumi/pulumi into a directory we own. It is refreshed on
-# every run so it always matches node_modules; the rename keeps a running engine from reading a
-# half-written script.
-install_shim() {
-  local source="$root/node_modules/@pulumi/pulumi/$shim" tmp
-  [ -f "$source" ] || die "$source is missing" "Run \`npm ci\` in $root first."
-  tmp="$(mktemp "$1/.$shim.XXXXXX")"
-  cp "$source" "$tmp"
+# place SOURCE DIR NAME: puts a copy of SOURCE at DIR/NAME, executable. The rename keeps a running
+# engine from reading a half-written file.
+place() {
+  local tmp
+  tmp="$(mktemp "$2/.$3.XXXXXX")"
+  cp "$1" "$tmp"
   chmod 755 "$tmp"
-  mv -f "$tmp" "$1/$shim"
+  mv -f "$tmp" "$2/$3"
 }
 
-report_language_host() {
-  if [ -x "$1/$language_host" ] || command -v "$language_host" >/dev/null 2>&1; then
-    log "$language_host found: \`pulumi up\` can run Pulumi.yaml projects too"
-  else
-    log "$language_host not found: run programs through the Automation API (inline programs);" \
-      "\`pulumi up\` on a Pulumi.yaml project needs a full Pulumi install (docs/engine.md)"
+# link TARGET DIR NAME: points DIR/NAME at TARGET, replacing what was there in one rename.
+link() {
+  local tmp="$2/.$3.link.$$"
+  ln -sfn "$1" "$tmp"
+  mv -fT "$tmp" "$2/$3"
+}
+
+# Copies the shim from the installed @pulumi/pulumi into a directory we own. It is refreshed on
+# every run so it always matches node_modules.
+install_shim() {
+  local source="$root/node_modules/@pulumi/pulumi/$shim"
+  [ -f "$source" ] || die "$source is missing" "Run \`npm ci\` in $root first."
+  place "$source" "$1" "$shim"
+}
+
+# need_go WHAT WHERE: stops with instructions unless there is a Go to build WHAT into WHERE.
+need_go() {
+  command -v go >/dev/null 2>&1 && return
+  die "no $1, and no Go to build it." \
+    "Either install Pulumi (https://www.pulumi.com/docs/install/) and put \`pulumi\` on PATH," \
+    "or install Go 1.25 or newer (https://go.dev/doc/install) and run this script again:" \
+    "it builds the missing piece into $2 (a few minutes, once)."
+}
+
+# build DEST MODULE PACKAGE VERSION NAME: builds PACKAGE, as required by the wrapper MODULE, into
+# DEST/NAME with the release flags of Pulumi's own builds. It is built in a staging directory
+# beside DEST and renamed into place when complete, so an interrupted or failed build never looks
+# finished.
+build() {
+  local dest=$1 module_dir=$2 package=$3 build_version=$4 name=$5 parent started
+  parent="$(dirname "$(dirname "$dest")")"
+  mkdir -p "$parent"
+  # With the lock held no other build is running: a staging directory is what a killed run left.
+  if $locked; then rm -rf "$parent"/.build-*; fi
+  staging="$(mktemp -d "$parent/.build-v$build_version.XXXXXX")"
+  started=$SECONDS
+  # The checksum database does not know these pulumi module versions; go.sum, which is committed,
+  # still pins their hashes. Without the -X a CLI reports no version and the Automation API
+  # refuses it.
+  (
+    cd "$module_dir"
+    GONOSUMDB="${GONOSUMDB:+$GONOSUMDB,}github.com/pulumi" CGO_ENABLED=0 go build -trimpath -buildvcs=false \
+      -tags osusergo,grpcnotrace \
+      -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$build_version" \
+      -o "$staging/$name" "$package"
+  ) >&2 || die "go build of $name v$build_version failed (messages above)"
+  [ -x "$staging/$name" ] || die "go build of $name v$build_version made no executable"
+  if [ "$name" = pulumi ]; then
+    local built_version
+    built_version="$(cli_version "$staging/pulumi")"
+    [ "$built_version" = "$build_version" ] ||
+      die "the built CLI reports version '${built_version}', expected $build_version"
+    install_shim "$staging"
   fi
+  rm -rf "$dest"
+  mkdir -p "$(dirname "$dest")"
+  chmod 755 "$staging"
+  mv "$staging" "$dest"
+  log "built $name in $((SECONDS - started))s"
+}
+
+# link_pinned_host DIR: links our pinned language host into DIR, building it first if it is not
+# cached. Only a complete build is ever renamed into its versioned directory, so one that is
+# there is whole.
+link_pinned_host() {
+  if [ ! -x "$host_bin/$language_host" ]; then
+    need_go "Node language host cached in $host_bin" "$host_bin"
+    log "building the Node language host (sdk/v3 v$host_version) with $(go version | cut -d ' ' -f 3) into $host_bin"
+    build "$host_bin" "$host_module" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs \
+      "$host_version" "$language_host"
+  fi
+  link "$host_bin/$language_host" "$1" "$language_host"
 }
 
 finish() {
+  local host
+  host="$(readlink -f "$1/$language_host" || true)"
   log "using Pulumi CLI v$(cli_version "$1/pulumi") in $1"
-  report_language_host "$1"
+  if [ "$host" = "$(readlink -f "$host_bin/$language_host")" ]; then
+    log "using the Node language host of sdk v$host_version, older than the CLI (docs/engine.md)"
+  else
+    log "using the Node language host $host"
+  fi
   printf '%s\n' "$1"
   exit 0
 }
@@ -79,6 +157,9 @@ if command -v flock >/dev/null 2>&1; then
   fi
   locked=true
 fi
+# bash runs the EXIT trap on errors and on SIGINT, SIGTERM and SIGHUP alike.
+staging=
+trap '[ -z "$staging" ] || rm -rf "$staging"' EXIT
 
 # (a) A pulumi on PATH that is new enough: a newer CLI runs an older SDK's programs fine.
 if found="$(command -v pulumi 2>/dev/null)"; then
@@ -86,19 +167,20 @@ if found="$(command -v pulumi 2>/dev/null)"; then
   found_version="$(cli_version "$real")"
   if [ -n "$found_version" ] && at_least "$found_version" "$version"; then
     real_dir="$(dirname "$real")"
-    # The Automation API wants <root>/bin/pulumi; a directory that already has the shim and that
-    # shape is used as it is. Otherwise we do not write into someone else's install: link the CLI
-    # (and its language host) into a directory of ours and put the shim there.
-    if [ -x "$real_dir/$shim" ] && [ "$(basename "$real_dir")" = bin ]; then
+    # The Automation API wants <root>/bin/pulumi; a directory that already has the shim, the
+    # language host and that shape is used as it is. Otherwise we do not write into someone
+    # else's install: link the CLI (and its language host, or else ours) into a directory of
+    # ours and put the shim there.
+    if [ -x "$real_dir/$shim" ] && [ -x "$real_dir/$language_host" ] && [ "$(basename "$real_dir")" = bin ]; then
       finish "$real_dir"
     fi
     linked="$cache/path/bin"
     mkdir -p "$linked"
-    ln -sfn "$real" "$linked/pulumi"
+    link "$real" "$linked" pulumi
     if [ -x "$real_dir/$language_host" ]; then
-      ln -sfn "$real_dir/$language_host" "$linked/$language_host"
+      link "$real_dir/$language_host" "$linked" "$language_host"
     else
-      rm -f "$linked/$language_host"
+      link_pinned_host "$linked"
     fi
     install_shim "$linked"
     finish "$linked"
@@ -106,47 +188,13 @@ if found="$(command -v pulumi 2>/dev/null)"; then
   log "ignoring $found: version ${found_version:-unknown}, need $version or newer"
 fi
 
-# (b) The pinned CLI, built earlier.
-if [ -x "$pinned_bin/pulumi" ] && [ "$(cli_version "$pinned_bin/pulumi")" = "$version" ]; then
-  install_shim "$pinned_bin"
-  finish "$pinned_bin"
+# (b) The pinned CLI, built earlier; (c) else built now from the Go module proxy.
+if [ ! -x "$pinned_bin/pulumi" ] || [ "$(cli_version "$pinned_bin/pulumi")" != "$version" ]; then
+  need_go "Pulumi CLI $version or newer on PATH, none cached in $pinned_bin" "$pinned_bin"
+  log "building Pulumi CLI v$version with $(go version | cut -d ' ' -f 3) into $pinned_bin"
+  log "with empty Go caches this fetches about 250 modules (1.3 GB) and takes 3 to 5 minutes"
+  build "$pinned_bin" "$module" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "$version" pulumi
 fi
-
-# (c) Build the pinned CLI from the Go module proxy.
-if ! command -v go >/dev/null 2>&1; then
-  die "no Pulumi CLI $version or newer on PATH, none cached in $pinned_bin, and no Go to build one." \
-    "Either install Pulumi (https://www.pulumi.com/docs/install/) and put \`pulumi\` on PATH," \
-    "or install Go 1.25 or newer (https://go.dev/doc/install) and run this script again:" \
-    "it builds Pulumi v$version into $pinned_bin (a few minutes, once)."
-fi
-
-log "building Pulumi CLI v$version with $(go version | cut -d ' ' -f 3) into $pinned_bin"
-log "with empty Go caches this fetches about 250 modules (1.3 GB) and takes 3 to 5 minutes"
-# With the lock held no other build is running: a staging directory is what a killed run left.
-if $locked; then rm -rf "$cache"/.build-*; fi
-# Build beside the destination and rename it into place when complete, so an interrupted or
-# failed build never looks finished.
-staging="$(mktemp -d "$cache/.build-v$version.XXXXXX")"
-# bash runs the EXIT trap on errors and on SIGINT, SIGTERM and SIGHUP alike.
-trap 'rm -rf "$staging"' EXIT
-started=$SECONDS
-# The checksum database does not know these pulumi module versions; go.sum, which is committed,
-# still pins their hashes. The flags are the ones Pulumi's own releases use; without the -X the
-# CLI reports no version and the Automation API refuses it.
-(
-  cd "$module"
-  GONOSUMDB="${GONOSUMDB:+$GONOSUMDB,}github.com/pulumi" CGO_ENABLED=0 go build -trimpath -buildvcs=false \
-    -tags osusergo,grpcnotrace \
-    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$version" \
-    -o "$staging/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
-) >&2 || die "go build of Pulumi v$version failed (messages above)"
-
-built_version="$(cli_version "$staging/pulumi")"
-[ "$built_version" = "$version" ] || die "the built CLI reports version '${built_version}', expected $version"
-install_shim "$staging"
-rm -rf "$pinned_bin"
-mkdir -p "$(dirname "$pinned_bin")"
-chmod 755 "$staging"
-mv "$staging" "$pinned_bin"
-log "built in $((SECONDS - started))s"
+install_shim "$pinned_bin"
+link_pinned_host "$pinned_bin"
 finish "$pinned_bin"

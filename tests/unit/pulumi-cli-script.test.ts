@@ -1,6 +1,7 @@
-// scripts/pulumi-cli.sh decides where the engine comes from. Most cases run it against stand-ins
-// (a `go` that writes a fake CLI, a fake `pulumi` on PATH) in a scratch cache; one runs it against
-// the real cache and the real CLI.
+// scripts/pulumi-cli.sh decides where the engine comes from: the CLI, the Node language host and
+// the dynamic-provider shim. Most cases run it against stand-ins (a `go` that writes fake
+// binaries, a fake `pulumi` on PATH) in a scratch cache; one runs it against the real cache and
+// the real CLI.
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -9,12 +10,20 @@ import { repoRoot } from "../support/engine";
 
 const script = path.join(repoRoot, "scripts", "pulumi-cli.sh");
 const shimName = "pulumi-resource-pulumi-nodejs";
+const hostName = "pulumi-language-nodejs";
 const shimSource = fs.readFileSync(
   path.join(repoRoot, "node_modules", "@pulumi", "pulumi", shimName),
   "utf8",
 );
 const goMod = fs.readFileSync(path.join(repoRoot, "scripts", "pulumi-cli", "go.mod"), "utf8");
 const pinned = /^\s*github\.com\/pulumi\/pulumi\/pkg\/v3 v(\S+)/m.exec(goMod)?.[1] ?? "";
+const hostGoMod = fs.readFileSync(
+  path.join(repoRoot, "scripts", "pulumi-language-nodejs", "go.mod"),
+  "utf8",
+);
+const hostPinned = /^\s*github\.com\/pulumi\/pulumi\/sdk\/v3 v(\S+)/m.exec(hostGoMod)?.[1] ?? "";
+const cliPackage = "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi";
+const hostPackage = "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs";
 
 let scratch: string;
 
@@ -65,9 +74,14 @@ function goBuilds(): string[] {
   return fs.existsSync(goLog()) ? fs.readFileSync(goLog(), "utf8").trim().split("\n") : [];
 }
 
+/** The packages built, in order: the last argument of each `go build`. */
+function builtPackages(): string[] {
+  return goBuilds().map((line) => line.split(" ").pop() ?? "");
+}
+
 /**
- * A `go` whose build writes a CLI reporting the version given through -ldflags, after an optional
- * delay, or fails when FAKE_GO_FAIL is set.
+ * A `go` whose build writes an executable reporting the version given through -ldflags, after an
+ * optional delay (FAKE_GO_SLEEP), or fails when its arguments contain FAKE_GO_FAIL.
  */
 function fakeGo(): string {
   const dir = path.join(scratch, "fake-go");
@@ -77,7 +91,7 @@ function fakeGo(): string {
 if [ "$1" = version ]; then echo "go version go1.99.0 linux/amd64"; exit 0; fi
 echo "$PWD|$GONOSUMDB|$CGO_ENABLED|$*" >> "${goLog()}"
 [ -z "$FAKE_GO_SLEEP" ] || sleep "$FAKE_GO_SLEEP"
-[ -z "$FAKE_GO_FAIL" ] || { echo "fake go: build failed" >&2; exit 1; }
+case "$*" in *"\${FAKE_GO_FAIL:-no failure}"*) echo "fake go: build failed" >&2; exit 1 ;; esac
 while [ $# -gt 0 ]; do
   case "$1" in
     -o) out=$2; shift ;;
@@ -124,9 +138,18 @@ function sandboxEnv(
 }
 
 const pinnedBin = () => path.join(scratch, "cache", "pulumi-cli", `v${pinned}`, "bin");
+const hostBin = () =>
+  path.join(scratch, "cache", "pulumi-language-nodejs", `v${hostPinned}`, "bin");
 
-function versionOf(dir: string): string {
-  return spawnSync(path.join(dir, "pulumi"), ["version"], { encoding: "utf8" }).stdout.trim();
+/** Staging directories left in a cache folder. */
+function leftovers(folder: string): string[] {
+  const dir = path.join(scratch, "cache", folder);
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((e) => e.startsWith(".build")) : [];
+}
+
+/** What an executable prints when asked its version (the fakes print the one they were built at). */
+function versionOf(dir: string, name = "pulumi"): string {
+  return spawnSync(path.join(dir, name), ["version"], { encoding: "utf8" }).stdout.trim();
 }
 
 it("pins one version: the CLI module and the @pulumi/pulumi SDK agree", () => {
@@ -151,8 +174,8 @@ it("fails with install instructions when there is no pulumi, no cache and no Go"
   expect(fs.existsSync(pinnedBin())).toBe(false);
 });
 
-describe("building the pinned CLI", () => {
-  it("builds once with the release flags, then reuses the cache", () => {
+describe("building the pinned CLI and language host", () => {
+  it("builds each once with the release flags, then reuses the cache", () => {
     const env = sandboxEnv([fakeGo()]);
 
     const first = run(env);
@@ -162,18 +185,32 @@ describe("building the pinned CLI", () => {
     expect(first.dir).toBe(pinnedBin());
     expect(second.dir).toBe(pinnedBin());
     expect(versionOf(pinnedBin())).toBe(`v${pinned}`);
-    expect(goBuilds()).toHaveLength(1);
-    const [cwd, noSumDb, cgo, args] = (goBuilds()[0] ?? "").split("|");
-    expect(cwd).toBe(path.join(repoRoot, "scripts", "pulumi-cli"));
-    expect(noSumDb).toBe("github.com/pulumi");
-    expect(cgo).toBe("0");
-    expect(args).toContain("-trimpath");
-    expect(args).toContain(
-      `-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v${pinned}`,
-    );
-    expect(args).toMatch(/ github\.com\/pulumi\/pulumi\/pkg\/v3\/cmd\/pulumi$/);
+    expect(builtPackages()).toEqual([cliPackage, hostPackage]);
+    const [cliBuild, hostBuild] = goBuilds().map((line) => line.split("|"));
+    for (const [module, version, build] of [
+      ["pulumi-cli", pinned, cliBuild],
+      ["pulumi-language-nodejs", hostPinned, hostBuild],
+    ] as const) {
+      const [cwd, noSumDb, cgo, args] = build ?? [];
+      expect(cwd).toBe(path.join(repoRoot, "scripts", module));
+      expect(noSumDb).toBe("github.com/pulumi");
+      expect(cgo).toBe("0");
+      expect(args).toContain("-trimpath");
+      expect(args).toContain(
+        `-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v${version}`,
+      );
+    }
     expect(first.stderr).toContain("building Pulumi CLI");
+    expect(first.stderr).toContain("building the Node language host");
     expect(second.stderr).not.toContain("building");
+  });
+
+  it("puts the language host, cached by its own version, beside the CLI", () => {
+    const result = run(sandboxEnv([fakeGo()]));
+
+    expect(fs.readlinkSync(path.join(result.dir, hostName))).toBe(path.join(hostBin(), hostName));
+    expect(versionOf(hostBin(), hostName)).toBe(`v${hostPinned}`);
+    expect(result.stderr).toContain(`Node language host of sdk v${hostPinned}`);
   });
 
   it("puts the shim from node_modules beside the CLI on every run", () => {
@@ -188,52 +225,84 @@ describe("building the pinned CLI", () => {
     expect(isExecutable(shim)).toBe(true);
   });
 
-  it("rebuilds a cached CLI that reports another version", () => {
+  it("rebuilds a cached CLI that reports another version, keeping the cached host", () => {
     const env = sandboxEnv([fakeGo()]);
+    run(env);
     fakePulumi(path.join(pinnedBin(), "pulumi"), "3.1.0");
 
     const result = run(env);
 
     expect(result.dir).toBe(pinnedBin());
-    expect(goBuilds()).toHaveLength(1);
+    expect(builtPackages()).toEqual([cliPackage, hostPackage, cliPackage]);
     expect(versionOf(pinnedBin())).toBe(`v${pinned}`);
+    expect(isExecutable(path.join(result.dir, hostName))).toBe(true);
   });
 
-  it("leaves nothing that looks built when the build fails", () => {
-    const result = run(sandboxEnv([fakeGo()], { FAKE_GO_FAIL: "1" }));
+  it("builds a missing host beside a cached CLI", () => {
+    const env = sandboxEnv([fakeGo()]);
+    run(env);
+    fs.rmSync(path.dirname(hostBin()), { recursive: true });
+
+    const result = run(env);
+
+    expect(result.status).toBe(0);
+    expect(builtPackages()).toEqual([cliPackage, hostPackage, hostPackage]);
+    expect(isExecutable(path.join(result.dir, hostName))).toBe(true);
+  });
+
+  it("fails with install instructions when the host is missing and there is no Go", () => {
+    run(sandboxEnv([fakeGo()]));
+    fs.rmSync(path.dirname(hostBin()), { recursive: true });
+
+    const result = run(sandboxEnv());
+
+    expect(result.status).not.toBe(0);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain(`no Node language host cached in ${hostBin()}`);
+    expect(result.stderr).toContain("https://www.pulumi.com/docs/install/");
+    expect(result.stderr).toContain("https://go.dev/doc/install");
+  });
+
+  it.each([
+    ["the CLI", cliPackage],
+    ["the language host", hostPackage],
+  ])("leaves nothing that looks built when the build of %s fails", (_, failing) => {
+    const result = run(sandboxEnv([fakeGo()], { FAKE_GO_FAIL: failing }));
 
     expect(result.status).not.toBe(0);
     expect(result.stdout).toBe("");
     expect(result.stderr).toContain("fake go: build failed");
-    expect(fs.existsSync(pinnedBin())).toBe(false);
-    expect(
-      fs
-        .readdirSync(path.join(scratch, "cache", "pulumi-cli"))
-        .filter((e) => e.startsWith(".build")),
-    ).toEqual([]);
+    expect(fs.existsSync(hostBin())).toBe(false);
+    expect(fs.existsSync(pinnedBin())).toBe(failing === hostPackage);
+    expect(leftovers("pulumi-cli")).toEqual([]);
+    expect(leftovers("pulumi-language-nodejs")).toEqual([]);
   });
 
-  it("leaves nothing that looks built when interrupted", async () => {
-    const child = spawn("bash", [script], {
-      env: sandboxEnv([fakeGo()], { FAKE_GO_SLEEP: "30" }),
-      stdio: "ignore",
-      detached: true,
-    });
+  it.each([
+    ["the CLI", 1],
+    ["the language host", 2],
+  ])("leaves nothing that looks built when interrupted building %s", async (_, builds) => {
+    const env = sandboxEnv([fakeGo()], { FAKE_GO_SLEEP: "30" });
+    if (builds === 2) {
+      // The CLI is cached already, so the build under way is the host's.
+      run({ ...env, FAKE_GO_SLEEP: "" });
+      fs.rmSync(path.dirname(hostBin()), { recursive: true });
+    }
+    const child = spawn("bash", [script], { env, stdio: "ignore", detached: true });
     const exited = new Promise<number | null>((resolve) =>
       child.on("exit", (code) => resolve(code)),
     );
-    while (goBuilds().length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (goBuilds().length < builds) await new Promise((resolve) => setTimeout(resolve, 50));
 
     // A terminal's Ctrl-C reaches the whole process group, the build included.
     process.kill(-(child.pid ?? 0), "SIGINT");
 
     expect(await exited).not.toBe(0);
-    expect(fs.existsSync(pinnedBin())).toBe(false);
-    expect(
-      fs
-        .readdirSync(path.join(scratch, "cache", "pulumi-cli"))
-        .filter((e) => e.startsWith(".build")),
-    ).toEqual([]);
+    expect(builtPackages().pop()).toBe(builds === 1 ? cliPackage : hostPackage);
+    expect(fs.existsSync(pinnedBin())).toBe(builds === 2);
+    expect(fs.existsSync(hostBin())).toBe(false);
+    expect(leftovers("pulumi-cli")).toEqual([]);
+    expect(leftovers("pulumi-language-nodejs")).toEqual([]);
   });
 
   it("falls back to XDG_CACHE_HOME without PULUMI_YOTTA_CACHE", () => {
@@ -245,50 +314,81 @@ describe("building the pinned CLI", () => {
     expect(result.dir).toBe(
       path.join(scratch, "xdg", "pulumi-yotta", "pulumi-cli", `v${pinned}`, "bin"),
     );
+    expect(fs.readlinkSync(path.join(result.dir, hostName))).toBe(
+      path.join(
+        scratch,
+        "xdg",
+        "pulumi-yotta",
+        "pulumi-language-nodejs",
+        `v${hostPinned}`,
+        "bin",
+        hostName,
+      ),
+    );
   });
 });
 
 describe("a pulumi already on PATH", () => {
-  it("is used where it is when it is new enough and has the shim", () => {
+  it("is used where it is when it is new enough and has the shim and a language host", () => {
     const installed = path.join(scratch, "pulumi-install", "bin");
     fakePulumi(path.join(installed, "pulumi"), "3.300.0");
     writeExecutable(path.join(installed, shimName), shimSource);
+    writeExecutable(path.join(installed, hostName), "#!/bin/sh\n");
 
     const result = run(sandboxEnv([installed, fakeGo()]));
 
     expect(result.status).toBe(0);
     expect(result.dir).toBe(installed);
+    expect(result.stderr).toContain(
+      `using the Node language host ${path.join(installed, hostName)}`,
+    );
     expect(goBuilds()).toEqual([]);
   });
 
-  it("is linked into the cache beside our shim when it has no shim", () => {
+  it("is linked into the cache beside our shim and its own language host when it has no shim", () => {
     const installed = path.join(scratch, "elsewhere");
     fakePulumi(path.join(installed, "pulumi"), "3.300.0");
+    writeExecutable(path.join(installed, hostName), "#!/bin/sh\n");
 
     const result = run(sandboxEnv([installed, fakeGo()]));
 
     expect(result.dir).toBe(path.join(scratch, "cache", "pulumi-cli", "path", "bin"));
     expect(fs.readlinkSync(path.join(result.dir, "pulumi"))).toBe(path.join(installed, "pulumi"));
+    expect(fs.readlinkSync(path.join(result.dir, hostName))).toBe(path.join(installed, hostName));
     expect(fs.readFileSync(path.join(result.dir, shimName), "utf8")).toBe(shimSource);
     expect(fs.existsSync(path.join(installed, shimName))).toBe(false);
     expect(goBuilds()).toEqual([]);
+  });
+
+  it("without a language host, gets ours beside it and nothing is written into the install", () => {
+    const installed = path.join(scratch, "no-host", "bin");
+    fakePulumi(path.join(installed, "pulumi"), "3.300.0");
+    writeExecutable(path.join(installed, shimName), shimSource);
+
+    const result = run(sandboxEnv([installed, fakeGo()]));
+
+    expect(result.dir).toBe(path.join(scratch, "cache", "pulumi-cli", "path", "bin"));
+    expect(fs.readlinkSync(path.join(result.dir, hostName))).toBe(path.join(hostBin(), hostName));
+    expect(fs.readdirSync(installed).sort()).toEqual(["pulumi", shimName]);
+    expect(builtPackages()).toEqual([hostPackage]);
   });
 
   it("is ignored when older than the pinned version", () => {
     const installed = path.join(scratch, "old", "bin");
     fakePulumi(path.join(installed, "pulumi"), "3.100.0");
     writeExecutable(path.join(installed, shimName), shimSource);
+    writeExecutable(path.join(installed, hostName), "#!/bin/sh\n");
 
     const result = run(sandboxEnv([installed, fakeGo()]));
 
     expect(result.stderr).toContain(`version 3.100.0, need ${pinned} or newer`);
     expect(result.dir).toBe(pinnedBin());
-    expect(goBuilds()).toHaveLength(1);
+    expect(builtPackages()).toEqual([cliPackage, hostPackage]);
   });
 });
 
 it(
-  "gives the real pinned CLI from the real cache",
+  "gives the real pinned CLI and language host from the real cache",
   () => {
     // Building from scratch takes minutes; CI has run the script already, so this is the cache.
     const env = { ...process.env, PATH: pathWithout(["pulumi"]).join(path.delimiter) } as Record<
@@ -301,6 +401,12 @@ it(
     expect(result.status).toBe(0);
     expect(versionOf(result.dir)).toBe(`v${pinned}`);
     expect(fs.readFileSync(path.join(result.dir, shimName), "utf8")).toBe(shimSource);
+    const host = fs.realpathSync(path.join(result.dir, hostName));
+    expect(path.basename(path.dirname(path.dirname(host)))).toBe(`v${hostPinned}`);
+    // A Go executable with the pinned version stamped in, as `-X` puts it for GetPluginInfo.
+    const binary = fs.readFileSync(host);
+    expect(binary.subarray(0, 4).toString("latin1")).toBe("\x7fELF");
+    expect(binary.includes(`v${hostPinned}`)).toBe(true);
   },
   20 * 60 * 1000,
 );

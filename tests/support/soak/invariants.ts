@@ -286,11 +286,12 @@ function isStackOrComponent(urn: string): boolean {
   return /::pulumi:pulumi:Stack::|::yotta:index:GpuFleet::/.test(urn);
 }
 
+/** The line of an error that says what happened: not a heading, a count or a bullet. */
 export function firstLine(text: string): string {
   return (
     text
       .split("\n")
-      .map((l) => l.trim())
-      .find((l) => l !== "" && !/^(error:|Diagnostics:)$/.test(l)) ?? ""
+      .map((l) => l.trim().replace(/^\* /, ""))
+      .find((l) => l !== "" && !/^(error:|Diagnostics:|\d+ errors? occurred:)$/.test(l)) ?? ""
   ).slice(0, 300);
 }

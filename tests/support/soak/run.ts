@@ -152,7 +152,7 @@ async function runGuarded(seed: number, options: SeedOptions): Promise<SeedRepor
     ): Promise<StepOutcome> => {
       const outcome = await runOperation(stack, name, operation);
       transcript.push(
-        `===== ${name} (${outcome.ok ? "ok" : "failed"})\n${outcome.output}${outcome.error ? `\n${outcome.error}` : ""}`,
+        `===== ${name} (${outcome.ok ? "ok" : `failed: ${failureSummary(outcome)}`})\n${outcome.output}`,
       );
       report.operations++;
       report.steps.push({
@@ -427,7 +427,11 @@ function failureSummary(outcome: StepOutcome): string {
   const where = onResource
     ? `${onResource.urn!.slice(onResource.urn!.lastIndexOf("::") + 2)}: `
     : "";
-  return `${where}${firstLine(onResource?.message ?? outcome.error ?? "")}`;
+  if (onResource) return `${where}${firstLine(onResource.message)}`;
+  // No resource failed: the engine's own error line says why (the thrown error starts with the
+  // command line).
+  const engine = outcome.diagnostics.find((d) => d.severity === "error");
+  return firstLine(engine?.message ?? outcome.error ?? "");
 }
 
 function seconds(ms: number): string {

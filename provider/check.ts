@@ -19,11 +19,15 @@ export interface CheckResult {
   failures: CheckFailure[];
 }
 
-/** `resources[0].gpuCount`, the form Pulumi prints next to a failed property. */
+/**
+ * `resources[0].gpuCount`, the form Pulumi prints next to a failed property. An empty map key
+ * (an environment variable without a name) is `environment[""]`, not a dangling `environment.`.
+ */
 export function propertyPath(path: readonly PropertyKey[]): string {
   let out = "";
   for (const part of path) {
     if (typeof part === "number") out += `[${part}]`;
+    else if (part === "") out += '[""]';
     else out += out === "" ? String(part) : `.${String(part)}`;
   }
   return out;
@@ -63,13 +67,26 @@ export function checkInputs(schema: z.ZodType, news: Record<string, unknown>): C
   if (parsed.success && !containsUnknown(raw)) {
     return { inputs: withProvider(parsed.data as Record<string, unknown>, provider), failures: [] };
   }
-  const issues = parsed.success ? [] : parsed.error.issues;
+  const issues = parsed.success ? [] : parsed.error.issues.flatMap(located);
   const failures = issues
     .filter((issue) => !throughUnknown(raw, issue.path))
     .map((issue) => ({ property: propertyPath(issue.path), reason: issue.message }));
   // A refinement over several fields reports at the root; say so rather than print an empty name.
   for (const failure of failures) if (failure.property === "") failure.property = "args";
   return { inputs: news, failures };
+}
+
+/**
+ * An issue with the path of the value it is about. zod reports unknown keys on the object that
+ * holds them; each becomes a failure on the key itself, so the misspelled input is what is named.
+ */
+function located(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string }[] {
+  if (issue.code !== "unrecognized_keys") return [{ path: issue.path, message: issue.message }];
+  const where = issue.path.length === 0 ? "input" : `field of ${propertyPath(issue.path)}`;
+  return issue.keys.map((key) => ({
+    path: [...issue.path, key],
+    message: `"${key}" is not a known ${where}; is it misspelled?`,
+  }));
 }
 
 function withProvider(inputs: Record<string, unknown>, provider: unknown): Record<string, unknown> {

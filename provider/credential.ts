@@ -1,15 +1,16 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { Credential as LiveCredential, CredentialUpdate } from "../client";
-import { CREDENTIAL_TYPES, isBusy, isNotFound } from "../client";
+import { isBusy, isNotFound } from "../client";
 import { checkInputs, type CheckResult, pickInputs } from "./check";
 import { yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
 import { diffByTable, type FieldTable, adoptIdRule } from "./diff";
-import { keepsExplicitName, NAME_RULES, STRICT_NAME, withName } from "./naming";
+import { keepsExplicitName, NAME_RULES, withName } from "./naming";
 import { progress } from "./progress";
 import { liveDesired, unlessGone } from "./refresh";
-import { CommonInputs, Text } from "./schemas";
+import { CredentialTypeIn, Secret, ShortName } from "../client/core/rules";
+import { CommonInputs } from "./schemas";
 import { deadlineFor, type TimeoutDefaults } from "./timeouts";
 
 export { configure } from "./config";
@@ -18,19 +19,15 @@ export { configure } from "./config";
 // bounds only how long a create whose answer was lost looks for what it made.
 const TIMEOUTS: TimeoutDefaults = { create: "5m", update: "5m", delete: "5m" };
 
-/** A credential's inputs, normalized: what `check` returns and what `diff` and `read` compare. */
+/**
+ * A credential's inputs, normalized: what `check` returns and what `diff` and `read` compare.
+ * The API's rules come from client/core/rules.ts, shared with the client's request schema.
+ */
 export const CredentialInputs = z.strictObject({
-  name: z
-    .string({ error: "must be a string" })
-    .regex(STRICT_NAME, {
-      message: "must start with a letter and have at most 20 of A-Z a-z 0-9 @ . _ -",
-    })
-    .optional(),
-  type: z
-    .enum(CREDENTIAL_TYPES, { error: `must be one of ${CREDENTIAL_TYPES.join(", ")}` })
-    .optional(),
-  username: Text(255),
-  password: Text(255),
+  name: ShortName.optional(),
+  type: CredentialTypeIn.optional(),
+  username: Secret,
+  password: Secret,
   ...CommonInputs,
 });
 

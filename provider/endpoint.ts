@@ -14,18 +14,24 @@ import { pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
 import { diffByTable, sameValue, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
-import { keepsExplicitName, NAME_RULES, STRICT_NAME, withName } from "./naming";
+import { keepsExplicitName, NAME_RULES, withName } from "./naming";
 import { progress } from "./progress";
 import { liveDesired, unlessGone } from "./refresh";
 import {
-  CommonInputs,
-  Environment,
-  GpuCount,
-  IdRef,
-  KNOWN_GPU_TYPES,
+  EndpointContainerVolume,
+  EndpointProtocol,
+  EndpointResources,
+  Id,
+  Image,
+  ImageRegistry,
   NonNegativeInt,
-  Text,
-} from "./schemas";
+  ServiceModeIn,
+  ShortName,
+  Webhook,
+  Workers,
+  port,
+} from "../client/core/rules";
+import { CommonInputs, Environment, KNOWN_GPU_TYPES } from "./schemas";
 import { deadlineFor, Timeouts, type TimeoutDefaults } from "./timeouts";
 
 export { configure } from "./config";
@@ -40,59 +46,34 @@ const LOG_LINES = 10;
 /** Attempts at DELETE, each after stopping an endpoint that was started again meanwhile. */
 const DELETE_ATTEMPTS = 3;
 
-const WholeNumber = z
-  .number({ error: "must be a number" })
-  .int({ message: "must be a whole number" });
-
-const Resource = z.strictObject({
-  region: Text(64),
-  gpuType: Text(255),
-  gpuCount: GpuCount,
-});
-
-const Resources = z
-  .array(Resource, { error: "must be a list of {region, gpuType, gpuCount}" })
-  .min(1, { message: "must have at least one entry" })
-  .refine((r) => new Set(r.map((x) => x.gpuCount)).size <= 1, {
-    message: "must all use the same gpuCount",
-  })
-  .refine((r) => new Set(r.map((x) => `${x.region}/${x.gpuType}`)).size === r.length, {
-    message: "must not repeat a region and gpuType pair",
-  })
+// The API's rules come from client/core/rules.ts, shared with the client's request schemas, so
+// what passes here is what the client sends.
+const Resources = EndpointResources
   // The order carries no meaning: a canonical one makes a reordered list no change.
   .transform((r) => [...r].sort((a, b) => cmp(a.region, b.region) || cmp(a.gpuType, b.gpuType)));
 
 const Expose = z.strictObject({
-  port: WholeNumber.min(1, { message: "must be 1-65535" }).max(65535, {
-    message: "must be 1-65535",
-  }),
+  port: port(1),
   // The documents spell the protocols in lowercase; any case is accepted and sent lowercase.
-  protocol: z
-    .string({ error: "must be http or tcp" })
-    .transform((p) => p.toLowerCase())
-    .pipe(z.enum(["http", "tcp"], { error: "must be http or tcp" })),
+  protocol: EndpointProtocol,
 });
 
 const EndpointShape = z.strictObject({
-  name: z
-    .string({ error: "is required (a letter first, at most 20 of A-Z a-z 0-9 @ . _ -)" })
-    .regex(STRICT_NAME, {
-      message: "must start with a letter and have at most 20 of A-Z a-z 0-9 @ . _ -",
-    }),
-  image: Text(255),
-  imageRegistry: z.string().max(255, { message: "must be at most 255 characters" }).optional(),
-  credentialId: IdRef.optional(),
+  name: ShortName,
+  image: Image,
+  imageRegistry: ImageRegistry.optional(),
+  credentialId: Id.optional(),
   resources: Resources,
-  workers: WholeNumber.min(1, { message: "must be at least 1" }),
-  containerVolumeInGb: WholeNumber.min(20, { message: "must be at least 20 (GB)" }),
+  workers: Workers,
+  containerVolumeInGb: EndpointContainerVolume,
   minSingleCardVramInGb: NonNegativeInt.optional(),
   minSingleCardRamInGb: NonNegativeInt.optional(),
   minSingleCardVcpu: NonNegativeInt.optional(),
   initializationCommand: z.string({ error: "must be a string" }).optional(),
   environment: Environment.default({}),
   expose: Expose.optional(),
-  serviceMode: z.enum(["ALB", "QUEUE", "CUSTOM"], { error: "must be ALB, QUEUE or CUSTOM" }),
-  webhook: z.string().max(512, { message: "must be at most 512 characters" }).optional(),
+  serviceMode: ServiceModeIn,
+  webhook: Webhook.optional(),
   running: z.boolean({ error: "must be true or false" }).default(true),
   ...CommonInputs,
 });

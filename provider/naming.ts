@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { sameValue } from "./diff";
 
 /** The Yotta name rule for endpoints and credentials: a letter, then letters, digits, `@._-`. */
-export const STRICT_NAME = /^(?=[A-Za-z])[A-Za-z0-9@._-]{1,20}$/;
+export { STRICT_NAME } from "../client/core/rules";
 
 export interface NameRule {
   maxLength: number;

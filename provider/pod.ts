@@ -12,14 +12,26 @@ import { progress } from "./progress";
 import { describePlacement, Placements, placeInOrder, Regions, type Placement } from "./placement";
 import { liveDesired, unlessGone } from "./refresh";
 import {
-  CommonInputs,
-  Environment,
+  DISTINCT_PORTS,
   GpuCount,
-  IdRef,
-  KNOWN_GPU_TYPES,
+  GpuType,
+  Id,
+  Image,
+  ImagePublicType,
+  ImageRegistry,
+  MountPath,
+  MountVolumeType,
   NonNegativeInt,
-  Text,
-} from "./schemas";
+  PodProtocol,
+  PositiveInt,
+  ResourceType,
+  displayName,
+  distinctPorts,
+  podSpanIssues,
+  port,
+  report,
+} from "../client/core/rules";
+import { CommonInputs, Environment, KNOWN_GPU_TYPES } from "./schemas";
 import { deadlineFor, Timeouts, type TimeoutDefaults } from "./timeouts";
 
 export { configure } from "./config";
@@ -27,48 +39,44 @@ export { configure } from "./config";
 const TIMEOUTS: TimeoutDefaults = { create: "20m", update: "20m", delete: "10m" };
 
 const Port = z.strictObject({
-  port: z
-    .number({ error: "must be a number" })
-    .int({ message: "must be a whole number" })
-    .min(0, { message: "must be 0-65535" })
-    .max(65535, { message: "must be 0-65535" }),
-  protocol: z.enum(["SSH", "HTTP", "TCP"], { error: "must be SSH, HTTP or TCP" }),
+  port: port(0),
+  protocol: PodProtocol,
 });
 
 const VolumeMount = z.strictObject({
-  volumeId: IdRef,
-  mountPath: Text(255),
-  volumeType: z.enum(["CEPH", "VENDOR"], { error: "must be CEPH or VENDOR" }).default("CEPH"),
+  volumeId: Id,
+  mountPath: MountPath,
+  volumeType: MountVolumeType.default("CEPH"),
   needBackup: z.boolean().optional(),
 });
 
+// The API's rules come from client/core/rules.ts, shared with the client's request schema, so
+// what passes here is what the client sends.
 const PodShape = z.strictObject({
-  name: Text(255).optional(),
-  image: Text(255),
-  imageRegistry: z.string().max(255, { message: "must be at most 255 characters" }).optional(),
-  imagePublicType: z.enum(["PUBLIC", "PRIVATE"], { error: "must be PUBLIC or PRIVATE" }).optional(),
-  credentialId: IdRef.optional(),
-  resourceType: z.enum(["GPU", "CPU"], { error: "must be GPU or CPU" }).default("GPU"),
-  gpuType: Text(255).optional(),
+  name: displayName(255).optional(),
+  image: Image,
+  imageRegistry: ImageRegistry.optional(),
+  imagePublicType: ImagePublicType.optional(),
+  credentialId: Id.optional(),
+  resourceType: ResourceType.default("GPU"),
+  gpuType: GpuType.optional(),
   gpuCount: GpuCount,
   regions: Regions.optional(),
   placements: Placements.optional(),
   minSingleCardVramInGb: NonNegativeInt.optional(),
   minSingleCardRamInGb: NonNegativeInt.optional(),
   minSingleCardVcpu: NonNegativeInt.optional(),
-  shmInGb: NonNegativeInt.optional(),
-  containerVolumeInGb: NonNegativeInt.optional(),
+  shmInGb: PositiveInt.optional(),
+  containerVolumeInGb: PositiveInt.optional(),
   persistentVolumeInGb: NonNegativeInt.optional(),
-  persistentMountPath: Text(255).optional(),
-  initializationCommand: z.string().optional(),
+  persistentMountPath: MountPath.optional(),
+  initializationCommand: z.string({ error: "must be a string" }).optional(),
   environment: Environment.default({}),
   expose: z
     .array(Port)
     .default([])
     .transform((ports) => [...ports].sort((a, b) => a.port - b.port || cmp(a.protocol, b.protocol)))
-    .refine((ports) => new Set(ports.map((p) => `${p.port}/${p.protocol}`)).size === ports.length, {
-      message: "must not expose the same port and protocol twice",
-    }),
+    .refine(distinctPorts, { message: DISTINCT_PORTS }),
   volumes: z
     .array(VolumeMount)
     .default([])
@@ -99,13 +107,17 @@ export const PodInputs = PodShape.superRefine((pod, ctx) => {
       }
     }
   }
-  if ((pod.persistentVolumeInGb ?? 0) > 0 && pod.persistentMountPath === undefined) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["persistentMountPath"],
-      message: "is required when persistentVolumeInGb is greater than 0",
-    });
-  }
+  report(
+    ctx,
+    podSpanIssues(
+      {
+        ...pod,
+        hasCredential: pod.credentialId !== undefined,
+        mounts: pod.volumes.map((v) => ({ id: v.volumeId, mountPath: v.mountPath })),
+      },
+      { credential: "credentialId", volumes: "volumes" },
+    ),
+  );
 }).transform((pod) => ({
   ...pod,
   // A private image is pulled with the credential; without one the registry must be public.
@@ -334,14 +346,14 @@ async function settle(
   let current = pod;
   try {
     current = await waitFor(() => client.pods.get(pod.id), {
-      done: (p) => p.status === "RUNNING" || isPaused(p),
+      done: (p) => p.status === "RUNNING" || isPodPaused(p),
       failed: (p) => p.status === "FAILED" || p.status === "TERMINATED",
       deadline,
       interval: pollInterval(),
       describe: `pod ${name} to start`,
       onProgress: (p) => progress("pod", name, p.status),
     });
-    if (inputs.running && isPaused(current)) {
+    if (inputs.running && isPodPaused(current)) {
       await client.pods.resume(pod.id);
       current = await waitFor(() => client.pods.get(pod.id), {
         done: (p) => p.status === "RUNNING",
@@ -354,7 +366,7 @@ async function settle(
     } else if (!inputs.running && current.status === "RUNNING") {
       await client.pods.pause(pod.id);
       current = await waitFor(() => client.pods.get(pod.id), {
-        done: isPaused,
+        done: isPodPaused,
         failed: (p) => p.status === "FAILED" || p.status === "TERMINATED",
         deadline,
         interval: pollInterval(),
@@ -526,7 +538,7 @@ function desiredOf(pod: LivePod): Partial<PodInputs> {
           }))
           .sort((a, b) => a.port - b.port || cmp(a.protocol, b.protocol))
       : undefined,
-    running: !(pod.desiredState === "PAUSED" || isPaused(pod)),
+    running: !(pod.desiredState === "PAUSED" || isPodPaused(pod)),
   };
 }
 
@@ -572,8 +584,6 @@ function desiredOnly(props: Record<string, unknown>): Record<string, unknown> {
   const { gpuType: _obtained, ...desired } = props;
   return desired;
 }
-
-const isPaused = isPodPaused;
 
 function getOrUndefined(id: string): Promise<LivePod | undefined> {
   return unlessGone(yotta().pods.get(id));

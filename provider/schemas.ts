@@ -1,42 +1,28 @@
 import { z } from "zod";
+import { EnvValue, Id, envNameProblem, text } from "../client/core/rules";
 import { Timeouts } from "./timeouts";
 
-// Input pieces shared by the resource schemas. Each message completes the sentence
-// "<property> ...", so a failure reads as the field and the rule.
+// Input pieces the resource schemas share beyond the API's own rules, which live in
+// client/core/rules.ts with the client's request schemas, so `check` and the client cannot
+// disagree. Each message completes the sentence "<property> ...".
 
-export const isPowerOfTwo = (n: number) => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
-
-export const GpuCount = z
-  .number({ error: "must be a number" })
-  .refine(isPowerOfTwo, { message: "must be a power of two (1, 2, 4, 8, ...)" });
-
-export const Text = (max: number) =>
-  z
-    .string({ error: "must be a string" })
-    .min(1, { message: "must not be empty" })
-    .max(max, { message: `must be at most ${max} characters` });
-
-export const NonNegativeInt = z
-  .number({ error: "must be a number" })
-  .int({ message: "must be a whole number" })
-  .min(0, { message: "must not be negative" });
-
-/** An id given by the user (a credential or volume to use, a resource to adopt). */
-export const IdRef = z
-  .union([z.string(), z.number()], { error: "must be a Yotta id" })
-  .transform(String)
-  .refine((s) => /^\d{1,20}$/.test(s), { message: "must be a Yotta id (digits only)" });
+/** 1 to `max` characters (the API's rule; placements and regions use it too). */
+export const Text = text;
 
 /**
  * Environment variables as a map: the natural shape in a program, and order-free, so the
  * provider sorts it by key and the live list (in whatever order the API returns it) compares
- * equal to it.
+ * equal to it. The names and values follow the request's rules; a bad name is reported on its
+ * own key (`environment[""]` for an empty one).
  */
 export const Environment = z
-  .record(
-    z.string().min(1, { message: "names must not be empty" }),
-    z.string({ error: "values must be strings" }).min(1, { message: "values must not be empty" }),
-  )
+  .record(z.string(), EnvValue, { error: "must be a map of variable names to values" })
+  .superRefine((vars, ctx) => {
+    for (const name of Object.keys(vars)) {
+      const problem = envNameProblem(name);
+      if (problem) ctx.addIssue({ code: "custom", path: [name], message: `name ${problem}` });
+    }
+  })
   .transform(sortKeys);
 
 export function sortKeys<T>(record: Record<string, T>): Record<string, T> {
@@ -47,14 +33,14 @@ export function sortKeys<T>(record: Record<string, T>): Record<string, T> {
 
 /** Inputs every resource takes besides its own (see docs/resources.md). */
 export const CommonInputs = {
-  adoptId: IdRef.optional(),
+  adoptId: Id.optional(),
   timeouts: Timeouts,
   /** The Pulumi resource name, passed by the SDK class so `check` can derive a cloud name. */
   autonamePrefix: z.string().optional(),
 };
 
 /**
- * GPU codes the documents list (yotta-api.md §7). The list grows, so an unknown code is only a
+ * GPU codes the documents list (docs/api.md §7). The list grows, so an unknown code is only a
  * warning; the service has the last word.
  */
 export const KNOWN_GPU_TYPES: ReadonlySet<string> = new Set([

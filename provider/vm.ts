@@ -10,34 +10,25 @@ import { ResourceInitError } from "./init-error";
 import { NAME_RULES, withName } from "./naming";
 import { progress } from "./progress";
 import { liveDesired, unlessGone } from "./refresh";
-import { CommonInputs, KNOWN_GPU_TYPES, sortKeys, Text } from "./schemas";
+import { GpuType, Region, VolumeMountPaths, displayName } from "../client/core/rules";
+import { CommonInputs, KNOWN_GPU_TYPES, sortKeys } from "./schemas";
 import { deadlineFor, Timeouts, type TimeoutDefaults } from "./timeouts";
 
 export { configure } from "./config";
 
 const TIMEOUTS: TimeoutDefaults = { create: "20m", update: "5m", delete: "10m" };
 
-const MountPath = Text(255).refine((p) => p.startsWith("/"), {
-  message: "must be an absolute path",
-});
-
-/** A VM's inputs, normalized: what `check` returns and what `diff` and `read` compare. */
+/**
+ * A VM's inputs, normalized: what `check` returns and what `diff` and `read` compare. The API's
+ * rules come from client/core/rules.ts, shared with the client's request schema.
+ */
 export const VmInputs = z.strictObject({
-  name: Text(255).optional(),
-  gpuType: Text(255),
-  region: Text(64),
+  name: displayName(255).optional(),
+  gpuType: GpuType,
+  region: Region,
   isSpot: z.boolean({ error: "must be true or false" }).default(false),
   /** Volume id → absolute mount path; a map, so order-free, and sorted by id. */
-  volumeMountPaths: z
-    .record(
-      z.string().regex(/^\d{1,19}$/, { message: "keys must be volume ids (digits only)" }),
-      MountPath,
-    )
-    .default({})
-    .transform(sortKeys)
-    .refine((mounts) => new Set(Object.values(mounts)).size === Object.keys(mounts).length, {
-      message: "must not mount two volumes at the same path",
-    }),
+  volumeMountPaths: VolumeMountPaths.default({}).transform(sortKeys),
   ...CommonInputs,
 });
 

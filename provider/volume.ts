@@ -10,67 +10,38 @@ import { ResourceInitError } from "./init-error";
 import { keepsExplicitName, NAME_RULES, withName } from "./naming";
 import { progress } from "./progress";
 import { liveDesired, unlessGone } from "./refresh";
-import { CommonInputs, Text } from "./schemas";
+import {
+  Region,
+  StorageTypeIn,
+  VendorVolumeType,
+  VolumeSize,
+  displayName,
+  report,
+  volumeSpanIssues,
+  type StorageType,
+} from "../client/core/rules";
+import { CommonInputs } from "./schemas";
 import { deadlineFor, Timeouts, type TimeoutDefaults } from "./timeouts";
 
 export { configure } from "./config";
 
 const TIMEOUTS: TimeoutDefaults = { create: "10m", update: "10m", delete: "10m" };
 
-const STORAGE_TYPES = ["S3", "R2", "CEPH", "VENDOR"] as const;
-type StorageType = (typeof STORAGE_TYPES)[number];
-
+// The API's rules, and which fields each storage type needs or refuses (docs/api.md §4), come
+// from client/core/rules.ts, shared with the client's request schema.
 const VolumeShape = z.strictObject({
-  name: Text(255).optional(),
-  storageType: z.enum(STORAGE_TYPES, { error: "must be S3, R2, CEPH or VENDOR" }),
-  region: Text(64).optional(),
-  sizeInGb: z
-    .number({ error: "must be a number" })
-    .int({ message: "must be a whole number" })
-    .min(1, { message: "must be 1-10240" })
-    .max(10240, { message: "must be 1-10240" })
-    .optional(),
-  vendorVolumeType: z.enum(["NVMe", "HDD"], { error: "must be NVMe or HDD" }).optional(),
+  name: displayName(255).optional(),
+  storageType: StorageTypeIn,
+  region: Region.optional(),
+  sizeInGb: VolumeSize.optional(),
+  vendorVolumeType: VendorVolumeType.optional(),
   ...CommonInputs,
 });
 
-type Field = "region" | "sizeInGb" | "vendorVolumeType";
-
-/**
- * yotta-api.md §4: which fields each storage type needs, and which it has no use for. S3 has no
- * region; the object stores (S3, R2) have no fixed size; only VENDOR volumes have a vendor type.
- * Refusing the extra fields here keeps a request the service might reject, or silently ignore
- * (leaving a permanent diff), from ever being sent.
- */
-const PER_TYPE: Record<StorageType, { required: Field[]; refused: Field[] }> = {
-  S3: { required: [], refused: ["region", "sizeInGb", "vendorVolumeType"] },
-  R2: { required: [], refused: ["sizeInGb", "vendorVolumeType"] },
-  CEPH: { required: ["region", "sizeInGb"], refused: ["vendorVolumeType"] },
-  VENDOR: { required: ["region", "sizeInGb", "vendorVolumeType"], refused: [] },
-};
-
 /** A volume's inputs, normalized: what `check` returns and what `diff` and `read` compare. */
-export const VolumeInputs = VolumeShape.superRefine((volume, ctx) => {
-  const rules = PER_TYPE[volume.storageType];
-  for (const field of rules.required) {
-    if (volume[field] === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: [field],
-        message: `is required for storageType ${volume.storageType}`,
-      });
-    }
-  }
-  for (const field of rules.refused) {
-    if (volume[field] !== undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: [field],
-        message: `is not supported for storageType ${volume.storageType}`,
-      });
-    }
-  }
-});
+export const VolumeInputs = VolumeShape.superRefine((volume, ctx) =>
+  report(ctx, volumeSpanIssues(volume)),
+);
 export type VolumeInputs = z.output<typeof VolumeInputs>;
 
 /** The inputs whose change makes a new volume; every other change is applied in place. */

@@ -1,17 +1,19 @@
 /**
  * Field schemas shared by the resource schemas.
  *
- * Response fields are lenient on purpose (yotta-api.md: "tolerant in what we read"): the sources
+ * Response fields are lenient on purpose (docs/api.md: "tolerant in what we read"): the sources
  * show numbers as strings, ids as numbers or strings, timestamps as epoch milliseconds, epoch
  * seconds or ISO text, and `null` for absent values. Each helper accepts every documented
  * spelling and produces one form, so the rest of the code never sees the variants. A value that
  * fits none of them is an issue naming what was expected and what came.
  *
- * Request fields are strict: they follow the documented shape exactly.
+ * Request fields are strict: they follow the documented shape exactly, with the rules of
+ * `rules.ts`, which the providers' input schemas share.
  */
 import { z } from "zod";
 import type { LosslessNumber } from "lossless-json";
 import { int64 } from "./json";
+import { Id as IdRule } from "./rules";
 
 function shown(value: unknown): string {
   if (typeof value === "string")
@@ -173,33 +175,7 @@ export function renamed(aliases: Record<string, string>) {
 // ---- request fields ----
 
 /**
- * An id reference in a request (a credential, a volume, a VM type). Accepted as a decimal string
- * or a safe integer; sent as a bare JSON number, digit for digit, because the server binds it as
- * int64.
+ * An id reference in a request (a credential, a volume, a VM type): the shared id rule (see
+ * `rules.ts`), sent as a bare JSON number, digit for digit, because the server binds it as int64.
  */
-export const IdRef = z
-  .union([
-    z.string().regex(/^\d{1,19}$/, { message: "must be an id (decimal digits)" }),
-    z.number().int().nonnegative().refine(Number.isSafeInteger, {
-      message: "is beyond 2^53 and has lost digits; pass ids as strings",
-    }),
-  ])
-  .transform((id): LosslessNumber => int64(String(id)));
-
-/** A GPU count: a power of two. */
-export const GpuCountIn = z
-  .number()
-  .int()
-  .positive()
-  .refine((n) => (n & (n - 1)) === 0, { message: "must be a power of two (1, 2, 4, 8, ...)" });
-
-/** An environment variable in a request: the server requires both parts non-empty. */
-export const EnvVarIn = z.strictObject({
-  key: z.string().min(1),
-  value: z.string().min(1),
-});
-
-/** The name rule of endpoints and credentials: a letter first, at most 20 characters. */
-export const ShortName = z.string().regex(/^(?=[A-Za-z])[A-Za-z0-9@._-]{1,20}$/, {
-  message: "must start with a letter and have at most 20 of A-Z a-z 0-9 @ . _ -",
-});
+export const IdRef = IdRule.transform((id): LosslessNumber => int64(id));

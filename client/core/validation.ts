@@ -16,9 +16,14 @@ export function fieldPath(root: string, path: readonly PropertyKey[]): string {
 }
 
 function describeIssues(root: string, issues: readonly z.core.$ZodIssue[]): string {
-  const shown = issues.slice(0, 3).map((i) => `${fieldPath(root, i.path)}: ${i.message}`);
-  const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : "";
-  return shown.join("; ") + more;
+  const lines = issues.flatMap((i) =>
+    // An unknown field is named on its own path, not on the object that holds it.
+    i.code === "unrecognized_keys"
+      ? i.keys.map((key) => `${fieldPath(root, [...i.path, key])}: is not a known field`)
+      : [`${fieldPath(root, i.path)}: ${i.message}`],
+  );
+  const more = lines.length > 3 ? ` (and ${lines.length - 3} more)` : "";
+  return lines.slice(0, 3).join("; ") + more;
 }
 
 /** Validates a request body or query; a failure is an {@link InvalidParamsError} (not sent). */

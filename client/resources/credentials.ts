@@ -1,25 +1,23 @@
 /**
- * Container-registry credentials: `/v2/container-registry-auths` (yotta-api.md §5). The password
+ * Container-registry credentials: `/v2/container-registry-auths` (docs/api.md §5). The password
  * goes out on create and update and is never returned.
  */
 import { z } from "zod";
-import { Id, ShortName, Str, Timestamp, caseless, optional } from "../core/fields";
+import { Id, Str, Timestamp, caseless, list, optional } from "../core/fields";
 import { path, type RequestOptions, type Transport } from "../core/http";
-import { list } from "../core/fields";
+import { CREDENTIAL_TYPES, CredentialTypeIn, Secret, ShortName } from "../core/rules";
 import { parseRequest } from "../core/validation";
 import { createdResource } from "./created";
 
-export const CREDENTIAL_TYPES = ["DOCKER_HUB", "GCR", "ECR", "ACR", "PRIVATE"] as const;
-export type CredentialType = (typeof CREDENTIAL_TYPES)[number];
-
-const Secret = z.string().min(1).max(255);
+export { CREDENTIAL_TYPES } from "../core/rules";
+export type { CredentialType } from "../core/rules";
 
 // ---- requests ----
 
 export const CredentialCreate = z.strictObject({
   name: ShortName,
   /** In the guide, absent from the server schema: optional. */
-  type: z.enum(CREDENTIAL_TYPES).optional(),
+  type: CredentialTypeIn.optional(),
   username: Secret,
   password: Secret,
 });

@@ -1,18 +1,15 @@
 /**
- * Serverless endpoints: `/v2/serverless` (yotta-api.md §3), with their workers, worker logs and
+ * Serverless endpoints: `/v2/serverless` (docs/api.md §3), with their workers, worker logs and
  * (QUEUE mode) tasks.
  */
 import { z } from "zod";
 import {
   Bool,
-  EnvVarIn,
   EnvVarOut,
-  GpuCountIn,
   Id,
   IdRef,
   Int,
   Num,
-  ShortName,
   Str,
   Timestamp,
   list,
@@ -22,72 +19,72 @@ import {
 } from "../core/fields";
 import { path, type RequestOptions, type Transport } from "../core/http";
 import { DEFAULT_PAGE_SIZE, Paginated, pageOf } from "../core/paginate";
+import {
+  EndpointContainerVolume,
+  EndpointProtocol,
+  EndpointResources,
+  EnvVars,
+  Image,
+  ImageRegistry,
+  NonNegativeInt,
+  ServiceModeIn,
+  ShortName,
+  Webhook,
+  Workers,
+  port,
+  type ServiceMode,
+} from "../core/rules";
 import { parseRequest, parseResponse } from "../core/validation";
 import { createdResource } from "./created";
 
-// ---- requests ----
+export { SERVICE_MODES } from "../core/rules";
+export type { ServiceMode } from "../core/rules";
 
-const EndpointResourceIn = z.strictObject({
-  region: z.string().min(1),
-  gpuType: z.string().min(1),
-  gpuCount: GpuCountIn,
-});
-
-const Resources = z
-  .array(EndpointResourceIn)
-  .min(1)
-  .refine((r) => new Set(r.map((x) => x.gpuCount)).size <= 1, {
-    message: "all entries must use the same gpuCount",
-  });
+// ---- requests (strict, with the rules of core/rules.ts) ----
 
 const EndpointExposeIn = z.strictObject({
-  port: z.number().int().min(1).max(65535),
-  protocol: z.string().min(1),
+  port: port(1),
+  protocol: EndpointProtocol,
 });
 
-const Webhook = z.string().max(512);
-const ContainerVolume = z.number().int().min(20);
 const MinSingleCard = {
-  minSingleCardVramInGb: z.number().int().nonnegative().optional(),
-  minSingleCardRamInGb: z.number().int().nonnegative().optional(),
-  minSingleCardVcpu: z.number().int().nonnegative().optional(),
+  minSingleCardVramInGb: NonNegativeInt.optional(),
+  minSingleCardRamInGb: NonNegativeInt.optional(),
+  minSingleCardVcpu: NonNegativeInt.optional(),
 };
-
-export const SERVICE_MODES = ["ALB", "QUEUE", "CUSTOM"] as const;
-export type ServiceMode = (typeof SERVICE_MODES)[number];
 
 export const EndpointCreate = z.strictObject({
   name: ShortName,
-  image: z.string().min(1).max(255),
-  imageRegistry: z.string().max(255).optional(),
+  image: Image,
+  imageRegistry: ImageRegistry.optional(),
   containerRegistryAuthId: IdRef.optional(),
-  resources: Resources,
-  workers: z.number().int().min(1),
-  containerVolumeInGb: ContainerVolume,
+  resources: EndpointResources,
+  workers: Workers,
+  containerVolumeInGb: EndpointContainerVolume,
   ...MinSingleCard,
   initializationCommand: z.string().optional(),
-  // Sent as `environmentVars` only (yotta-api.md §3, Decision); `envVars` is read, never sent.
-  environmentVars: z.array(EnvVarIn).optional(),
+  // Sent as `environmentVars` only (docs/api.md §3, Decision); `envVars` is read, never sent.
+  environmentVars: EnvVars.optional(),
   expose: EndpointExposeIn.optional(),
-  serviceMode: z.enum(SERVICE_MODES),
+  serviceMode: ServiceModeIn,
   webhook: Webhook.optional(),
 });
 export type EndpointCreate = z.input<typeof EndpointCreate>;
 
 /**
  * The PATCH body. Callers send the full desired set of updatable fields, so the call means the
- * same whether the server merges or replaces (yotta-api.md §3, Decision). Note `credentialId`:
+ * same whether the server merges or replaces (docs/api.md §3, Decision). Note `credentialId`:
  * the update names the credential differently from the create.
  */
 export const EndpointUpdate = z.strictObject({
   name: ShortName,
-  resources: Resources,
-  workers: z.number().int().min(1),
-  containerVolumeInGb: ContainerVolume,
+  resources: EndpointResources,
+  workers: Workers,
+  containerVolumeInGb: EndpointContainerVolume,
   ...MinSingleCard,
   credentialId: IdRef.optional(),
   initializationCommand: z.string().optional(),
-  environmentVars: z.array(EnvVarIn).optional(),
+  environmentVars: EnvVars.optional(),
   expose: EndpointExposeIn.optional(),
   webhook: Webhook.optional(),
 });
@@ -401,7 +398,7 @@ export class Endpoints {
 
   /** Sets the worker count; applies at once to a running endpoint. */
   async scaleWorkers(id: string, count: number, options?: RequestOptions): Promise<void> {
-    const workers = parseRequest(z.number().int().min(1), count, "endpoints.scaleWorkers");
+    const workers = parseRequest(Workers, count, "endpoints.scaleWorkers");
     await this.#http.send({
       call: "endpoints.scaleWorkers",
       kind: "update",

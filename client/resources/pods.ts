@@ -1,10 +1,8 @@
-/** Pods: `/v2/pods` (yotta-api.md §2). There is no update call; pause/resume is the only change. */
+/** Pods: `/v2/pods` (docs/api.md §2). There is no update call; pause/resume is the only change. */
 import { z } from "zod";
 import {
   Bool,
-  EnvVarIn,
   EnvVarOut,
-  GpuCountIn,
   Id,
   IdRef,
   Int,
@@ -16,33 +14,61 @@ import {
   status,
 } from "../core/fields";
 import { path, type RequestOptions, type Transport } from "../core/http";
+import {
+  DISTINCT_PORTS,
+  EnvVars,
+  GpuCount,
+  GpuType,
+  Image,
+  ImagePublicType,
+  ImageRegistry,
+  MountPath,
+  MountVolumeType,
+  NonNegativeInt,
+  PodProtocol,
+  PositiveInt,
+  Regions,
+  ResourceType,
+  displayName,
+  distinctPorts,
+  podSpanIssues,
+  port,
+  report,
+} from "../core/rules";
 import { parseRequest } from "../core/validation";
 import { createdResource } from "./created";
 
-// ---- requests (strict: the documented shape exactly) ----
+// ---- requests (strict: the documented shape exactly, with the rules of core/rules.ts) ----
 
 const PodPortIn = z.strictObject({
-  port: z.number().int().min(0).max(65535),
-  protocol: z.enum(["SSH", "HTTP", "TCP"]).optional(),
+  port: port(0),
+  protocol: PodProtocol.optional(),
 });
 
 /**
  * An existing volume to attach. The guide's shape is `{volumeId, mountPath, needBackup}`, the
- * server schema's `{id, volumeType, mountPath}`; the body carries both ids (yotta-api.md §2,
+ * server schema's `{id, volumeType, mountPath}`; the body carries both ids (docs/api.md §2,
  * Decision), so give either.
  */
 const PodVolumeIn = z
   .strictObject({
     id: IdRef.optional(),
     volumeId: IdRef.optional(),
-    volumeType: z.string().min(1),
-    mountPath: z.string().min(1),
+    volumeType: MountVolumeType,
+    mountPath: MountPath,
     needBackup: z.boolean().optional(),
   })
   .refine((v) => v.id !== undefined || v.volumeId !== undefined, {
     message: "needs the volume's id (volumeId)",
     path: ["volumeId"],
   })
+  .refine(
+    (v) => v.id === undefined || v.volumeId === undefined || String(v.id) === String(v.volumeId),
+    {
+      message: "must be the same volume as id when both are given",
+      path: ["volumeId"],
+    },
+  )
   .transform(({ id, volumeId, ...rest }) => ({
     id: id ?? volumeId,
     volumeId: volumeId ?? id,
@@ -51,35 +77,41 @@ const PodVolumeIn = z
 
 export const PodCreate = z
   .strictObject({
-    name: z.string().min(1).max(255),
-    image: z.string().min(1).max(255),
-    imageRegistry: z.string().max(255).optional(),
-    imagePublicType: z.enum(["PUBLIC", "PRIVATE"]).optional(),
+    name: displayName(255),
+    image: Image,
+    imageRegistry: ImageRegistry.optional(),
+    imagePublicType: ImagePublicType.optional(),
     /** A credential's id, for private images. */
     containerRegistryAuthId: IdRef.optional(),
-    resourceType: z.enum(["GPU", "CPU"]).optional(),
-    gpuType: z.string().min(1),
-    gpuCount: GpuCountIn,
-    regions: z
-      .array(z.string().min(1))
-      .refine((r) => new Set(r).size === r.length, { message: "must not repeat a region" })
-      .optional(),
-    minSingleCardVramInGb: z.number().int().nonnegative().optional(),
-    minSingleCardRamInGb: z.number().int().nonnegative().optional(),
-    minSingleCardVcpu: z.number().int().nonnegative().optional(),
-    shmInGb: z.number().int().positive().optional(),
-    containerVolumeInGb: z.number().int().positive().optional(),
-    persistentVolumeInGb: z.number().int().nonnegative().optional(),
-    persistentMountPath: z.string().min(1).optional(),
+    resourceType: ResourceType.optional(),
+    gpuType: GpuType,
+    gpuCount: GpuCount,
+    regions: Regions.optional(),
+    minSingleCardVramInGb: NonNegativeInt.optional(),
+    minSingleCardRamInGb: NonNegativeInt.optional(),
+    minSingleCardVcpu: NonNegativeInt.optional(),
+    shmInGb: PositiveInt.optional(),
+    containerVolumeInGb: PositiveInt.optional(),
+    persistentVolumeInGb: NonNegativeInt.optional(),
+    persistentMountPath: MountPath.optional(),
     initializationCommand: z.string().optional(),
-    environmentVars: z.array(EnvVarIn).optional(),
-    expose: z.array(PodPortIn).optional(),
+    environmentVars: EnvVars.optional(),
+    expose: z.array(PodPortIn).refine(distinctPorts, { message: DISTINCT_PORTS }).optional(),
     persistentVolumes: z.array(PodVolumeIn).optional(),
   })
-  .refine((p) => !((p.persistentVolumeInGb ?? 0) > 0 && p.persistentMountPath === undefined), {
-    message: "is required when persistentVolumeInGb is greater than 0",
-    path: ["persistentMountPath"],
-  });
+  .superRefine((p, ctx) =>
+    report(
+      ctx,
+      podSpanIssues(
+        {
+          ...p,
+          hasCredential: p.containerRegistryAuthId !== undefined,
+          mounts: (p.persistentVolumes ?? []).map((v) => ({ id: v.id, mountPath: v.mountPath })),
+        },
+        { credential: "containerRegistryAuthId", volumes: "persistentVolumes" },
+      ),
+    ),
+  );
 /** What a caller passes to `pods.create` (ids as strings). */
 export type PodCreate = z.input<typeof PodCreate>;
 

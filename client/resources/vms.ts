@@ -1,10 +1,13 @@
-/** Virtual machines: `/v2/vms` (yotta-api.md §6). There is no stop/start; rename is the only update. */
+/** Virtual machines: `/v2/vms` (docs/api.md §6). There is no stop/start; rename is the only update. */
 import { z } from "zod";
 import { Bool, Id, IdRef, Int, Num, Str, Timestamp, list, optional, status } from "../core/fields";
 import { path, type RequestOptions, type Transport } from "../core/http";
 import { DEFAULT_PAGE_SIZE, Paginated, pageOf } from "../core/paginate";
+import { Region, VolumeMountPaths, displayName } from "../core/rules";
 import { parseRequest } from "../core/validation";
 import { createdResource } from "./created";
+
+const VmName = displayName(255);
 
 // ---- requests ----
 
@@ -12,16 +15,11 @@ export const VmCreate = z
   .strictObject({
     /** From `vms.types()`: the one id naming a GPU type in a region. */
     vmTypeId: IdRef,
-    region: z.string().min(1),
-    name: z.string().min(1).max(255),
+    region: Region,
+    name: VmName,
     isSpot: z.boolean().optional(),
     /** Volume id → absolute mount path. */
-    volumeMountPaths: z
-      .record(
-        z.string().regex(/^\d{1,19}$/, { message: "keys must be volume ids" }),
-        z.string().regex(/^\//, { message: "must be an absolute path" }),
-      )
-      .optional(),
+    volumeMountPaths: VolumeMountPaths.optional(),
   })
   // The guide says 0/1, the schema boolean. 0/1 is sent: a Java server binds it to either an
   // integer or a boolean field, while `true` binds only to a boolean.
@@ -142,11 +140,7 @@ export class Vms {
   }
 
   async rename(id: string, name: string, options?: RequestOptions): Promise<void> {
-    const body = parseRequest(
-      z.strictObject({ name: z.string().min(1).max(255) }),
-      { name },
-      "vms.rename",
-    );
+    const body = parseRequest(z.strictObject({ name: VmName }), { name }, "vms.rename");
     await this.#http.send({
       call: "vms.rename",
       kind: "update",

@@ -1,45 +1,41 @@
-/** Storage volumes: `/v2/volumes` (yotta-api.md §4). */
+/** Storage volumes: `/v2/volumes` (docs/api.md §4). */
 import { z } from "zod";
 import { Id, Int, Num, Str, Timestamp, caseless, optional, renamed, status } from "../core/fields";
 import { path, type RequestOptions, type Transport } from "../core/http";
 import { DEFAULT_PAGE_SIZE, Paginated, pageOf } from "../core/paginate";
+import {
+  Region,
+  STORAGE_TYPES,
+  StorageTypeIn,
+  VENDOR_VOLUME_TYPES,
+  VendorVolumeType,
+  VolumeSize,
+  displayName,
+  report,
+  volumeSpanIssues,
+  type StorageType,
+} from "../core/rules";
 import { parseRequest } from "../core/validation";
 import { createdResource } from "./created";
 
-export const STORAGE_TYPES = ["S3", "R2", "CEPH", "VENDOR"] as const;
-export type StorageType = (typeof STORAGE_TYPES)[number];
-export const VENDOR_VOLUME_TYPES = ["NVMe", "HDD"] as const;
+export { STORAGE_TYPES, VENDOR_VOLUME_TYPES } from "../core/rules";
+export type { StorageType } from "../core/rules";
 
-const Size = z.number().int().min(1).max(10240);
+const VolumeName = displayName(255);
 
 // ---- requests ----
 
 export const VolumeCreate = z
   .strictObject({
-    name: z.string().min(1).max(255),
-    storageType: z.enum(STORAGE_TYPES),
-    region: z.string().min(1).optional(),
-    sizeInGb: Size.optional(),
-    vendorVolumeType: z.enum(VENDOR_VOLUME_TYPES).optional(),
+    name: VolumeName,
+    storageType: StorageTypeIn,
+    region: Region.optional(),
+    sizeInGb: VolumeSize.optional(),
+    vendorVolumeType: VendorVolumeType.optional(),
   })
-  .superRefine((v, ctx) => {
-    // The per-type rules of yotta-api.md §4; S3 and R2 need only a name.
-    const needs: Record<StorageType, ("region" | "sizeInGb" | "vendorVolumeType")[]> = {
-      S3: [],
-      R2: [],
-      CEPH: ["region", "sizeInGb"],
-      VENDOR: ["region", "sizeInGb", "vendorVolumeType"],
-    };
-    for (const field of needs[v.storageType]) {
-      if (v[field] === undefined) {
-        ctx.addIssue({
-          code: "custom",
-          path: [field],
-          message: `is required for ${v.storageType}`,
-        });
-      }
-    }
-  });
+  // The per-type rules of docs/api.md §4: S3 and R2 need only a name, and some fields are
+  // refused for some types.
+  .superRefine((v, ctx) => report(ctx, volumeSpanIssues(v)));
 export type VolumeCreate = z.input<typeof VolumeCreate>;
 
 export interface VolumeListFilter {
@@ -100,7 +96,7 @@ export class Volumes {
   /** The volumes of one storage type, page by page. */
   list(filter: VolumeListFilter, options?: RequestOptions): Paginated<Volume> {
     const { storageType } = parseRequest(
-      z.object({ storageType: z.enum(STORAGE_TYPES) }),
+      z.object({ storageType: StorageTypeIn }),
       filter,
       "volumes.list",
     );
@@ -132,11 +128,7 @@ export class Volumes {
   }
 
   async rename(id: string, name: string, options?: RequestOptions): Promise<void> {
-    const body = parseRequest(
-      z.strictObject({ name: z.string().min(1).max(255) }),
-      { name },
-      "volumes.rename",
-    );
+    const body = parseRequest(z.strictObject({ name: VolumeName }), { name }, "volumes.rename");
     await this.#http.send({
       call: "volumes.rename",
       kind: "action",
@@ -153,7 +145,11 @@ export class Volumes {
    * unmounted. Shrinking is the caller's decision to refuse: the API documents no shrink.
    */
   async resize(id: string, sizeInGb: number, options?: RequestOptions): Promise<void> {
-    const body = parseRequest(z.strictObject({ sizeInGb: Size }), { sizeInGb }, "volumes.resize");
+    const body = parseRequest(
+      z.strictObject({ sizeInGb: VolumeSize }),
+      { sizeInGb },
+      "volumes.resize",
+    );
     await this.#http.send({
       call: "volumes.resize",
       kind: "action",

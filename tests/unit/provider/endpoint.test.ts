@@ -147,7 +147,7 @@ describe("check", () => {
     {
       rule: "an entry has only region, gpuType, gpuCount",
       args: { resources: [{ ...gpu("us-east-1"), zone: "a" }] },
-      property: "resources[0]",
+      property: "resources[0].zone",
     },
     { rule: "workers is at least 1", args: { workers: 0 }, property: "workers" },
     { rule: "workers is whole", args: { workers: 1.5 }, property: "workers" },
@@ -336,14 +336,14 @@ describe("diff", () => {
   const args = fc.record(
     {
       name: fc.stringMatching(/^[A-Za-z][A-Za-z0-9@._-]{0,19}$/),
-      image: fc.string({ minLength: 1, maxLength: 40 }),
+      image: fc.stringMatching(/^[\x21-\x7e]{1,40}$/),
       gpuCount: fc.constantFrom(1, 2, 4, 8),
       regions: fc.uniqueArray(region, { minLength: 1, maxLength: 4 }),
       workers: fc.integer({ min: 1, max: 100 }),
       containerVolumeInGb: fc.integer({ min: 20, max: 2000 }),
       serviceMode: fc.constantFrom("ALB", "QUEUE", "CUSTOM"),
       environment: fc.dictionary(
-        fc.string({ minLength: 1, maxLength: 8 }),
+        fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,7}$/),
         fc.string({ minLength: 1, maxLength: 8 }),
       ),
       expose: fc.record({

@@ -148,12 +148,12 @@ describe("diff", () => {
   });
 
   const anyVm = fc.record({
-    name: fc.string({ minLength: 1, maxLength: 60 }),
+    name: fc.stringMatching(/^[\x21-\x7e]([\x20-\x7e]{0,58}[\x21-\x7e])?$/),
     gpuType: fc.constantFrom(GPU, "NVIDIA_H100_80G"),
     region: fc.constantFrom(...GPU_REGIONS),
     isSpot: fc.boolean(),
     volumeMountPaths: fc.dictionary(
-      fc.stringMatching(/^\d{1,19}$/),
+      fc.stringMatching(/^[1-9]\d{0,17}$/),
       fc.stringMatching(/^\/[a-z]{1,12}$/),
       { maxKeys: 3 },
     ),

@@ -6,9 +6,9 @@
 import * as yotta from "pulumi-yotta";
 import {
   createYottaStack,
+  failureOf,
   stateResources,
   type YottaStack,
-  failureOf,
 } from "../support/yotta-stack";
 
 const GPU = "NVIDIA_RTX_4090_24G";
@@ -79,18 +79,20 @@ describe("adopting existing resources", () => {
           gpuType: GPU,
           region: REGION,
         });
-        if (spec.mismatched) {
-          new yotta.Pod("impostor", {
-            adoptId: existing.stranger,
-            name: "console-stranger",
-            image: "pytorch/pytorch:2.5.0",
-            gpuType: GPU,
-            gpuCount: 1,
-          });
-        }
-        return Object.fromEntries(
+        const impostor = spec.mismatched
+          ? new yotta.Pod("impostor", {
+              adoptId: existing.stranger,
+              name: "console-stranger",
+              image: "pytorch/pytorch:2.5.0",
+              gpuType: GPU,
+              gpuCount: 1,
+            })
+          : undefined;
+        const ids = Object.fromEntries(
           Object.entries({ pod, endpoint, volume, credential, vm }).map(([k, r]) => [k, r.id]),
         );
+        // Known once the engine has answered the impostor's registration, failed or not.
+        return impostor ? { ...ids, impostor: impostor.urn } : ids;
       },
     });
 
@@ -178,12 +180,18 @@ describe("adopting existing resources", () => {
     spec.mismatched = true;
     t.emulator.admin.clearRequests();
     try {
-      const message = await failureOf(t.stack.up());
+      // Without continueOnError the engine stops at the failed create and exits without waiting
+      // for the program, which runs in this process with its calls still in flight. With it, the
+      // engine answers the failed registration and ends only after the program has finished.
+      const message = await failureOf(t.stack.up({ continueOnError: true }));
 
       expect(message).toContain(
         `adoptId: pod ${existing.stranger} does not match the declared inputs: ` +
           'image is "pytorch/pytorch:2.4.0", declared "pytorch/pytorch:2.5.0"',
       );
+      // The outputs the program registered last, after the failure, reached the state: nothing of
+      // the program was left running when the engine ended.
+      expect((await t.stack.outputs()).impostor?.value).toMatch(/::impostor$/);
     } finally {
       spec.mismatched = false;
     }

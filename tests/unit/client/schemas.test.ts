@@ -1,17 +1,24 @@
 import fc from "fast-check";
+import type { z } from "zod";
 import {
   Credential,
+  CredentialCreate,
   Endpoint,
+  EndpointCreate,
+  EndpointUpdate,
   Pod,
+  PodCreate,
   Task,
   Vm,
+  VmCreate,
   VmType,
   Volume,
+  VolumeCreate,
   WorkerLogPage,
   isPodPaused,
 } from "../../../client";
 import { int64, parseJson, stringifyJson } from "../../../client/core/json";
-import { parseResponse } from "../../../client/core/validation";
+import { parseRequest, parseResponse } from "../../../client/core/validation";
 
 const ID = "378888638324150969";
 
@@ -240,6 +247,297 @@ describe("a response that does not fit", () => {
     expect((error as Error).message).toContain("pods.get (GET /v2/pods/1)");
     expect((error as Error).message).toContain(field);
     expect((error as Error).message).toContain(says);
+  });
+});
+
+// ---- requests: the rules the providers' check shares ----
+
+const GPU = "NVIDIA_RTX_4090_24G";
+const POD = { name: "p", image: "img", gpuType: GPU, gpuCount: 1 };
+const ENDPOINT = {
+  name: "llama",
+  image: "vllm/vllm-openai",
+  resources: [{ region: "us-east-1", gpuType: GPU, gpuCount: 1 }],
+  workers: 1,
+  containerVolumeInGb: 20,
+  serviceMode: "QUEUE",
+};
+const UPDATE = {
+  name: "llama",
+  resources: ENDPOINT.resources,
+  workers: 1,
+  containerVolumeInGb: 20,
+};
+const VOLUME = { name: "v", storageType: "CEPH", region: "us-east-1", sizeInGb: 10 };
+const VM = { vmTypeId: "1000", region: "us-east-1", name: "v" };
+const CREDENTIAL = { name: "c", username: "u", password: "p" };
+const vol = (volumeId: string, mountPath: string) => ({ volumeId, volumeType: "CEPH", mountPath });
+
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** The message the client refuses `body` with, or undefined when it would send it. */
+function refused(schema: z.ZodType, body: unknown): string | undefined {
+  try {
+    parseRequest(schema, body, "t");
+    return undefined;
+  } catch (error) {
+    expect(error).toMatchObject({ kind: "invalid_params" });
+    return (error as Error).message;
+  }
+}
+
+describe("the client refuses what check refuses, naming the field", () => {
+  test.each([
+    {
+      name: "pod gpuCount 2^31",
+      schema: PodCreate,
+      body: { ...POD, gpuCount: 2 ** 31 },
+      field: "gpuCount",
+    },
+    {
+      name: "pod gpuCount 3·2^32",
+      schema: PodCreate,
+      body: { ...POD, gpuCount: 3 * 2 ** 32 },
+      field: "gpuCount",
+    },
+    {
+      name: "pod containerVolumeInGb above int32",
+      schema: PodCreate,
+      body: { ...POD, containerVolumeInGb: 2 ** 31 },
+      field: "containerVolumeInGb",
+    },
+    {
+      name: "pod minSingleCardVcpu above int32",
+      schema: PodCreate,
+      body: { ...POD, minSingleCardVcpu: 2 ** 31 },
+      field: "minSingleCardVcpu",
+    },
+    {
+      name: "an id with a leading zero",
+      schema: PodCreate,
+      body: { ...POD, containerRegistryAuthId: "0042" },
+      field: "containerRegistryAuthId",
+    },
+    {
+      name: "an id beyond int64",
+      schema: PodCreate,
+      body: { ...POD, containerRegistryAuthId: "9223372036854775808" },
+      field: "containerRegistryAuthId",
+    },
+    {
+      name: "id 0",
+      schema: PodCreate,
+      body: { ...POD, containerRegistryAuthId: 0 },
+      field: "containerRegistryAuthId",
+    },
+    {
+      name: "a whitespace-only pod name",
+      schema: PodCreate,
+      body: { ...POD, name: "  " },
+      field: "name",
+    },
+    {
+      name: "a pod name with a newline",
+      schema: PodCreate,
+      body: { ...POD, name: "a\nb" },
+      field: "name",
+    },
+    {
+      name: "an image with spaces",
+      schema: PodCreate,
+      body: { ...POD, image: "my image" },
+      field: "image",
+    },
+    {
+      name: "a PRIVATE image without a credential",
+      schema: PodCreate,
+      body: { ...POD, imagePublicType: "PRIVATE" },
+      field: "imagePublicType",
+    },
+    {
+      name: "a relative persistentMountPath",
+      schema: PodCreate,
+      body: { ...POD, persistentVolumeInGb: 5, persistentMountPath: "data" },
+      field: "persistentMountPath",
+    },
+    {
+      name: "a mount path without a disk",
+      schema: PodCreate,
+      body: { ...POD, persistentMountPath: "/data" },
+      field: "persistentMountPath",
+    },
+    {
+      name: "the same volume twice",
+      schema: PodCreate,
+      body: { ...POD, persistentVolumes: [vol("5", "/a"), vol("5", "/b")] },
+      field: "persistentVolumes",
+    },
+    {
+      name: "the same mount path twice",
+      schema: PodCreate,
+      body: { ...POD, persistentVolumes: [vol("5", "/a"), vol("6", "/a")] },
+      field: "persistentVolumes",
+    },
+    {
+      name: "a volume type outside CEPH, VENDOR",
+      schema: PodCreate,
+      body: { ...POD, persistentVolumes: [{ ...vol("5", "/a"), volumeType: "x" }] },
+      field: "persistentVolumes[0].volumeType",
+    },
+    {
+      name: "one port twice",
+      schema: PodCreate,
+      body: {
+        ...POD,
+        expose: [
+          { port: 80, protocol: "HTTP" },
+          { port: 80, protocol: "TCP" },
+        ],
+      },
+      field: "expose",
+    },
+    {
+      name: "a repeated env key",
+      schema: PodCreate,
+      body: {
+        ...POD,
+        environmentVars: [
+          { key: "A", value: "1" },
+          { key: "A", value: "2" },
+        ],
+      },
+      field: "environmentVars",
+    },
+    {
+      name: "an env key with =",
+      schema: PodCreate,
+      body: { ...POD, environmentVars: [{ key: "A=B", value: "1" }] },
+      field: "environmentVars[0].key",
+    },
+    {
+      name: "an endpoint protocol udp",
+      schema: EndpointCreate,
+      body: { ...ENDPOINT, expose: { port: 80, protocol: "udp" } },
+      field: "expose.protocol",
+    },
+    {
+      name: "a repeated region and gpuType",
+      schema: EndpointCreate,
+      body: { ...ENDPOINT, resources: [...ENDPOINT.resources, ...ENDPOINT.resources] },
+      field: "resources",
+    },
+    {
+      name: "endpoint workers above int32",
+      schema: EndpointCreate,
+      body: { ...ENDPOINT, workers: 2 ** 31 },
+      field: "workers",
+    },
+    {
+      name: "an update's gpuCount 1e300",
+      schema: EndpointUpdate,
+      body: { ...UPDATE, resources: [{ region: "us-east-1", gpuType: GPU, gpuCount: 1e300 }] },
+      field: "resources[0].gpuCount",
+    },
+    {
+      name: "an update's workers above int32",
+      schema: EndpointUpdate,
+      body: { ...UPDATE, workers: 2 ** 31 },
+      field: "workers",
+    },
+    {
+      name: "an S3 volume with a region",
+      schema: VolumeCreate,
+      body: { name: "v", storageType: "S3", region: "us-east-1" },
+      field: "region",
+    },
+    {
+      name: "a CEPH volume with a vendor type",
+      schema: VolumeCreate,
+      body: { ...VOLUME, vendorVolumeType: "HDD" },
+      field: "vendorVolumeType",
+    },
+    {
+      name: "a volume name with NUL",
+      schema: VolumeCreate,
+      body: { ...VOLUME, name: "v\u0000" },
+      field: "name",
+    },
+    {
+      name: "a VM mounting two volumes at one path",
+      schema: VmCreate,
+      body: { ...VM, volumeMountPaths: { "1": "/d", "2": "/d" } },
+      field: "volumeMountPaths",
+    },
+    {
+      name: "a VM mount key with a leading zero",
+      schema: VmCreate,
+      body: { ...VM, volumeMountPaths: { "01": "/d" } },
+      field: "volumeMountPaths.01",
+    },
+    { name: "a blank VM name", schema: VmCreate, body: { ...VM, name: " " }, field: "name" },
+    {
+      name: "an unknown field, named on its own path",
+      schema: CredentialCreate,
+      body: { ...CREDENTIAL, token: "t" },
+      field: "token",
+    },
+  ])("$name", ({ schema, body, field }) => {
+    expect(refused(schema, body)).toMatch(new RegExp(`[:;] ${escaped(field)}: `));
+  });
+
+  test.each([
+    {
+      name: "a pod as the documents show it",
+      schema: PodCreate,
+      body: {
+        ...POD,
+        persistentVolumeInGb: 5,
+        persistentMountPath: "/data",
+        persistentVolumes: [vol("5", "/a")],
+      },
+    },
+    {
+      name: "a private image with its credential",
+      schema: PodCreate,
+      body: { ...POD, imagePublicType: "PRIVATE", containerRegistryAuthId: "7" },
+    },
+    { name: "gpuCount 2^30", schema: PodCreate, body: { ...POD, gpuCount: 2 ** 30 } },
+    {
+      name: "an id as a safe number",
+      schema: PodCreate,
+      body: { ...POD, containerRegistryAuthId: 4242 },
+    },
+    {
+      name: "an id of 19 digits within int64",
+      schema: PodCreate,
+      body: { ...POD, containerRegistryAuthId: "9223372036854775807" },
+    },
+    {
+      name: "an endpoint protocol in upper case",
+      schema: EndpointCreate,
+      body: { ...ENDPOINT, expose: { port: 80, protocol: "HTTP" } },
+    },
+    {
+      name: "an R2 volume with a region",
+      schema: VolumeCreate,
+      body: { name: "v", storageType: "R2", region: "us-east-1" },
+    },
+    {
+      name: "a VM with two mounts",
+      schema: VmCreate,
+      body: { ...VM, volumeMountPaths: { "1": "/a", "2": "/b" } },
+    },
+  ])("sends $name", ({ schema, body }) => {
+    expect(refused(schema, body)).toBeUndefined();
+  });
+
+  it("sends an endpoint protocol in lower case", () => {
+    const body = parseRequest(
+      EndpointCreate,
+      { ...ENDPOINT, expose: { port: 80, protocol: "TCP" } },
+      "t",
+    );
+    expect(body.expose).toEqual({ port: 80, protocol: "tcp" });
   });
 });
 

@@ -1,7 +1,8 @@
 // The one way this repository runs the real Pulumi engine: the CLI found or built by
-// scripts/pulumi-cli.sh, an environment that never leaves the machine, and Automation API stacks
-// for inline programs (there is no Node language host on our machines; see docs/engine.md).
-import { spawnSync } from "node:child_process";
+// scripts/pulumi-cli.sh, an environment that never leaves the machine, and either the CLI itself
+// in a project directory (`pulumi up`, as users run it) or Automation API stacks for inline
+// programs. See docs/engine.md.
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
@@ -21,7 +22,7 @@ let cliDir: string | undefined;
 
 /**
  * Runs scripts/pulumi-cli.sh (finding, or building, the CLI) and returns the directory holding
- * `pulumi` and the dynamic-provider shim. The script's progress goes straight to our stderr: a
+ * `pulumi`, the Node language host and the dynamic-provider shim. The script's progress goes straight to our stderr: a
  * first build takes minutes and must not look like a hang.
  */
 export function runPulumiCliScript(): string {
@@ -73,7 +74,7 @@ export function engineEnv({
   pulumiHome = path.join(repoRoot, ".pulumi-home"),
 }: EngineEnvOptions): Record<string, string> {
   return {
-    // The CLI finds the shim (and a language host, if any) on PATH.
+    // The CLI finds the language host and the shim on PATH.
     PATH: [pulumiCliDir(), process.env.PATH].filter(Boolean).join(path.delimiter),
     PULUMI_HOME: path.resolve(pulumiHome),
     PULUMI_BACKEND_URL: `file://${path.resolve(backendDir)}`,
@@ -82,6 +83,52 @@ export function engineEnv({
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_SKIP_CONFIRMATIONS: "true",
   };
+}
+
+export interface PulumiRun {
+  /** The exit status; null when a signal ended the CLI. */
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunPulumiOptions {
+  /** The project directory, the one with Pulumi.yaml. */
+  cwd: string;
+  /** The whole environment of the CLI, e.g. `{ ...process.env, ...engineEnv(...) }`. */
+  env: NodeJS.ProcessEnv;
+  /** Written to the CLI's stdin, then closed: the answer to a prompt such as a secret's value. */
+  input?: string;
+  /** Also copy the CLI's output to ours as it comes. */
+  echo?: boolean;
+}
+
+/**
+ * Runs the CLI in a project directory, as a user does (`pulumi up`, `pulumi config set …`), and
+ * resolves when it exits, whatever its status. It never blocks this process: an emulator in it
+ * must keep answering the provider process meanwhile.
+ */
+export function runPulumi(args: string[], options: RunPulumiOptions): Promise<PulumiRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join(pulumiCliDir(), "pulumi"), args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (options.echo) process.stdout.write(chunk);
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (options.echo) process.stderr.write(chunk);
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? "");
+  });
 }
 
 export type StackConfig = Record<string, string | ConfigValue>;

@@ -537,7 +537,7 @@ function environmentVars(inputs: EndpointInputs): { key: string; value: string }
   return Object.entries(inputs.environment).map(([key, value]) => ({ key, value }));
 }
 
-function createBody(inputs: EndpointInputs): EndpointCreate {
+export function createBody(inputs: EndpointInputs): EndpointCreate {
   const env = environmentVars(inputs);
   return {
     name: inputs.name,
@@ -564,7 +564,7 @@ function createBody(inputs: EndpointInputs): EndpointCreate {
  * the user removed is sent as its empty value (no lower bound, no command, no webhook) and the
  * environment always goes, empty or not.
  */
-function patchBody(before: Partial<EndpointInputs>, after: EndpointInputs): EndpointUpdate {
+export function patchBody(before: Partial<EndpointInputs>, after: EndpointInputs): EndpointUpdate {
   return {
     name: after.name,
     resources: after.resources,

@@ -471,7 +471,7 @@ function obtainedFrom(inputs: PodInputs, props: Record<string, unknown>): Obtain
   };
 }
 
-function createBody(inputs: PodInputs, placement: Placement): PodCreate {
+export function createBody(inputs: PodInputs, placement: Placement): PodCreate {
   return {
     name: inputs.name!,
     image: inputs.image,

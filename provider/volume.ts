@@ -333,7 +333,7 @@ function shrinkMessage(from: number, to: number): string {
   return `cannot shrink from ${from} GB to ${to} GB: shrinking would destroy data`;
 }
 
-function createBody(inputs: VolumeInputs): VolumeCreate {
+export function createBody(inputs: VolumeInputs): VolumeCreate {
   return {
     name: inputs.name!,
     storageType: inputs.storageType,

@@ -55,14 +55,10 @@ export function debugSinkFromEnv(env: NodeJS.ProcessEnv = process.env): DebugSin
 }
 
 /**
- * Wraps a sink so that no line can carry `secret`, whatever a caller or a server put in it. This
- * is the last line of defence behind {@link redact}, not a replacement for it.
+ * `text` with every occurrence of `secret` replaced: the last line of defence behind
+ * {@link redact}, for text a caller or a server wrote (messages, debug lines), not a
+ * replacement for it.
  */
-export function scrubbingSink(sink: DebugSink, secret: string): DebugSink {
-  return (line) => sink(scrub(line, secret));
-}
-
-/** `text` with every occurrence of `secret` replaced. */
 export function scrub(text: string, secret: string): string {
   return secret === "" ? text : text.split(secret).join(REDACTED);
 }

@@ -83,7 +83,6 @@ export interface PodSpecArgs {
   running?: pulumi.Input<boolean>;
   /** Id of an existing pod to manage instead of creating one (see docs/resources.md). */
   adoptId?: pulumi.Input<string>;
-  /** Defaults: create 20m, update 20m, delete 10m. */
   /**
    * Defaults: create 20m, update 20m, delete 10m. With `placements`, every attempt shares the
    * create timeout.

@@ -14,7 +14,7 @@ const SECRET_NOTE =
   "The provider reports a change that no visible field explains: it is in a secret field, " +
   "whose values are never shown.";
 
-const MAYBE_SECRET_NOTE =
+export const MAYBE_SECRET_NOTE =
   "The fields shown as [secret] may have changed too: their values are never shown, so the " +
   "report cannot tell.";
 

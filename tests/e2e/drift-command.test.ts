@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { DriftReport } from "../../sdk/drift";
+import { MAYBE_SECRET_NOTE } from "../../sdk/drift/events";
 import * as yotta from "pulumi-yotta";
 import { createTestStack, engineEnv, repoRoot, type TestStack } from "../support/engine";
 import { createYottaStack, type YottaStack } from "../support/yotta-stack";
@@ -373,7 +374,12 @@ describe("pulumi-yotta drift over a pod", () => {
         name: "trainer",
         id: podId,
         kind: "changed",
-        fields: [{ path: "running", expected: true, actual: false, secret: false }],
+        // The environment is secret: the pause does not rule out a change there.
+        fields: [
+          { path: "running", expected: true, actual: false, secret: false },
+          { path: "environment", expected: "[secret]", actual: "[secret]", secret: true },
+        ],
+        note: MAYBE_SECRET_NOTE,
       },
     ]);
     expect(run.stdout).not.toContain("hf-secret-value");
@@ -511,9 +517,22 @@ describe("pulumi-yotta drift over an endpoint, a volume, a credential and a VM",
     t.emulator.admin.scaleWorkers(ids.endpoint!, 1);
 
     expect(run.code).toBe(2);
-    expect(report.resources).toEqual(
-      changed("Endpoint", "server", "endpoint", { path: "workers", expected: 1, actual: 3 }),
-    );
+    const [endpoint] = changed("Endpoint", "server", "endpoint", {
+      path: "workers",
+      expected: 1,
+      actual: 3,
+    });
+    // The environment is secret: the scale does not rule out a change there.
+    expect(report.resources).toEqual([
+      {
+        ...endpoint!,
+        fields: [
+          ...endpoint!.fields,
+          { path: "environment", expected: "[secret]", actual: "[secret]", secret: true },
+        ],
+        note: MAYBE_SECRET_NOTE,
+      },
+    ]);
   });
 
   it("exits 2 when the volume was resized from the console", async () => {
@@ -533,13 +552,22 @@ describe("pulumi-yotta drift over an endpoint, a volume, a credential and a VM",
     t.emulator.admin.rename("credential", ids.credential!, names.credential!);
 
     expect(run.code).toBe(2);
-    expect(report.resources).toEqual(
-      changed("Credential", "registry", "credential", {
-        path: "name",
-        expected: names.credential,
-        actual: "renamedRegistry",
-      }),
-    );
+    const [credential] = changed("Credential", "registry", "credential", {
+      path: "name",
+      expected: names.credential,
+      actual: "renamedRegistry",
+    });
+    // The password is secret: the rename does not rule out a change there.
+    expect(report.resources).toEqual([
+      {
+        ...credential!,
+        fields: [
+          ...credential!.fields,
+          { path: "password", expected: "[secret]", actual: "[secret]", secret: true },
+        ],
+        note: MAYBE_SECRET_NOTE,
+      },
+    ]);
   });
 
   it("exits 2 when the VM was turned into a spot VM behind Pulumi's back", async () => {

@@ -5,6 +5,7 @@
 // program declares, after which a refresh finds nothing.
 import * as yotta from "pulumi-yotta";
 import type { DriftedResource } from "../../sdk/drift";
+import { MAYBE_SECRET_NOTE } from "../../sdk/drift/events";
 import {
   createYottaStack,
   driftReportOf,
@@ -120,7 +121,12 @@ describe("drift found and put back", () => {
         name: "server",
         id: ids.endpoint!,
         kind: "changed",
-        fields: [{ path: "workers", expected: 1, actual: 3, secret: false }],
+        // The environment is secret: a visible change does not rule out one there.
+        fields: [
+          { path: "workers", expected: 1, actual: 3, secret: false },
+          { path: "environment", expected: "[secret]", actual: "[secret]", secret: true },
+        ],
+        note: MAYBE_SECRET_NOTE,
       },
     ]);
 
@@ -172,8 +178,17 @@ describe("drift found and put back", () => {
       kind: "changed" as const,
       fields: [{ path: "name", expected: names[key], actual, secret: false }],
     });
+    const credential = renamed("Credential", "registry", "credential", "registryRenamed");
     await expectDrift([
-      renamed("Credential", "registry", "credential", "registryRenamed"),
+      {
+        ...credential,
+        // The password is secret: the rename does not rule out a change there.
+        fields: [
+          ...credential.fields,
+          { path: "password", expected: "[secret]", actual: "[secret]", secret: true },
+        ],
+        note: MAYBE_SECRET_NOTE,
+      },
       renamed("Vm", "box", "vm", "box-renamed"),
       renamed("Volume", "data", "volume", "data-renamed"),
     ]);
@@ -194,7 +209,12 @@ describe("drift found and put back", () => {
         name: "trainer",
         id: ids.pod!,
         kind: "changed",
-        fields: [{ path: "running", expected: true, actual: false, secret: false }],
+        // The environment is secret: the pause does not rule out a change there.
+        fields: [
+          { path: "running", expected: true, actual: false, secret: false },
+          { path: "environment", expected: "[secret]", actual: "[secret]", secret: true },
+        ],
+        note: MAYBE_SECRET_NOTE,
       },
     ]);
 

@@ -12,7 +12,7 @@
  * they reach this module.
  */
 
-/** The documented response codes (yotta-api.md §1). */
+/** The documented response codes (docs/api.md §1). */
 export const ResponseCode = {
   SUCCESS: 10000,
   INVALID_PARAMS: 10001,

@@ -3,17 +3,17 @@
  * inputs, and the emulator accepts every create whose inputs passed.
  */
 import fc from "fast-check";
-import { CredentialCreate, YottaClient } from "../../../client";
+import { CredentialCreate } from "../../../client";
 import type { CredentialCreate as CredentialRequest } from "../../../client";
-import { startEmulator, type RunningEmulator } from "../../../emulator";
 import * as credential from "../../../provider/credential";
 import {
   EMULATOR_RUNS,
   OFFLINE_RUNS,
-  clientRefusal,
-  expectAgreement,
+  agreesWithClient,
+  emulatorAndClient,
   maybe,
   mostly,
+  sendIfChecked,
   shortName,
 } from "./inputs.arbitraries";
 
@@ -39,44 +39,27 @@ const roughCredential = fc.record({
 describe("credential: check and the client agree", () => {
   it("check passes exactly when the client would send the create request", async () => {
     await fc.assert(
-      fc.asyncProperty(roughCredential, async (raw) => {
-        const { inputs, failures } = await credential.check({}, raw);
-        const body = request(failures.length === 0 ? inputs : raw);
-        expectAgreement(
-          { ...raw, password: "[secret]" },
-          failures,
-          clientRefusal(CredentialCreate, body),
-        );
-      }),
+      fc.asyncProperty(
+        roughCredential,
+        agreesWithClient(credential.check, CredentialCreate, request),
+      ),
       OFFLINE_RUNS,
     );
   });
 });
 
 describe("credential: the emulator accepts what check passed", () => {
-  let cloud: RunningEmulator;
-  let client: YottaClient;
-
-  beforeAll(async () => {
-    cloud = await startEmulator({ frozenClock: true });
-    client = new YottaClient({ apiKey: cloud.apiKey, baseUrl: cloud.url });
-  });
-
-  afterAll(async () => {
-    await client.close();
-    await cloud.close();
-  });
+  const env = emulatorAndClient();
 
   it("accepts every create request whose inputs passed check", async () => {
     await fc.assert(
       fc.asyncProperty(roughCredential, async (raw: Inputs) => {
         // Names are unique per account: each run starts from an empty one.
-        cloud.admin.reset();
-        const { inputs, failures } = await credential.check({}, raw);
-        if (failures.length > 0) return;
-        await expect(client.credentials.create(request(inputs))).resolves.toMatchObject({
-          name: raw.name,
-        });
+        env.cloud.admin.reset();
+        const made = await sendIfChecked(credential.check, raw, (i) =>
+          env.client.credentials.create(request(i)),
+        );
+        if (made) expect(made.sent).toMatchObject({ name: raw.name });
       }),
       EMULATOR_RUNS,
     );

@@ -4,8 +4,7 @@
  * update whose inputs passed.
  */
 import fc from "fast-check";
-import { EndpointCreate, EndpointUpdate, YottaClient } from "../../../client";
-import { startEmulator, type RunningEmulator } from "../../../emulator";
+import { EndpointCreate, EndpointUpdate } from "../../../client";
 import * as endpoint from "../../../provider/endpoint";
 import {
   BAD_COUNTS,
@@ -15,8 +14,9 @@ import {
   EMULATOR_RUNS,
   GPU_CODES,
   OFFLINE_RUNS,
+  agreesWithClient,
   clientRefusal,
-  expectAgreement,
+  emulatorAndClient,
   goodId,
   goodImage,
   gpu,
@@ -25,6 +25,7 @@ import {
   mostly,
   regionCode,
   roughEnvKey,
+  sendIfChecked,
   shortName,
 } from "./inputs.arbitraries";
 
@@ -95,11 +96,7 @@ const roughEndpoint = fc.record({
 describe("endpoint: check and the client agree", () => {
   it("check passes exactly when the client would send the create request", async () => {
     await fc.assert(
-      fc.asyncProperty(roughEndpoint, async (raw) => {
-        const { inputs, failures } = await endpoint.check({}, raw);
-        const body = create(failures.length === 0 ? inputs : raw);
-        expectAgreement(raw, failures, clientRefusal(EndpointCreate, body));
-      }),
+      fc.asyncProperty(roughEndpoint, agreesWithClient(endpoint.check, EndpointCreate, create)),
       OFFLINE_RUNS,
     );
   });
@@ -118,20 +115,12 @@ describe("endpoint: check and the client agree", () => {
 });
 
 describe("endpoint: the emulator accepts what check passed", () => {
-  let cloud: RunningEmulator;
-  let client: YottaClient;
+  const env = emulatorAndClient();
   let credentialId: string;
 
   beforeAll(async () => {
-    cloud = await startEmulator({ frozenClock: true });
-    client = new YottaClient({ apiKey: cloud.apiKey, baseUrl: cloud.url });
-    credentialId = (await client.credentials.create({ name: "reg", username: "u", password: "p" }))
-      .id;
-  });
-
-  afterAll(async () => {
-    await client.close();
-    await cloud.close();
+    const made = await env.client.credentials.create({ name: "reg", username: "u", password: "p" });
+    credentialId = made.id;
   });
 
   /**
@@ -194,16 +183,21 @@ describe("endpoint: the emulator accepts what check passed", () => {
   it("accepts every create, and every update, whose inputs passed check", async () => {
     await fc.assert(
       fc.asyncProperty(catalogued, catalogued, async (a, b) => {
-        const first = await endpoint.check({}, a);
-        if (first.failures.length > 0) return;
-        const made = await client.endpoints.create(create(first.inputs));
+        const { client, cloud } = env;
+        const made = await sendIfChecked(endpoint.check, a, (i) =>
+          client.endpoints.create(create(i)),
+        );
+        if (!made) return;
         // The service refuses a PATCH while the endpoint is starting; let it start.
         cloud.admin.settle();
-        const next = await endpoint.check(first.inputs, { ...b, name: a.name });
-        if (next.failures.length > 0) return;
-        await expect(
-          client.endpoints.update(made.id, update(first.inputs, next.inputs)),
-        ).resolves.toMatchObject({ id: made.id });
+        const { id } = made.sent;
+        const changed = await sendIfChecked(
+          endpoint.check,
+          { ...b, name: a.name },
+          (i) => client.endpoints.update(id, update(made.inputs, i)),
+          made.inputs,
+        );
+        if (changed) expect(changed.sent).toMatchObject({ id });
       }),
       EMULATOR_RUNS,
     );

@@ -5,9 +5,13 @@
  */
 import fc from "fast-check";
 import type { z } from "zod";
+import { YottaClient } from "../../../client";
 import { parseRequest } from "../../../client/core/validation";
-import type { CheckFailure } from "../../../provider/check";
-import { GPU_TYPES, REGIONS } from "../../../emulator";
+import type { CheckFailure, CheckResult } from "../../../provider/check";
+import { GPU_TYPES, REGIONS, startEmulator, type RunningEmulator } from "../../../emulator";
+
+type Inputs = Record<string, unknown>;
+type Check = (olds: Inputs, news: Inputs) => Promise<CheckResult>;
 
 /** Runs kept small so the suite stays quick on two cores. */
 export const OFFLINE_RUNS = { numRuns: 150 };
@@ -36,7 +40,7 @@ export function clientRefusal(schema: z.ZodType, body: unknown): string | undefi
 }
 
 /** Fails, saying who said what, unless `check` and the client agree on `inputs`. */
-export function expectAgreement(
+function expectAgreement(
   inputs: unknown,
   failures: readonly CheckFailure[],
   refusal: string | undefined,
@@ -47,6 +51,52 @@ export function expectAgreement(
       `the client ${refusal === undefined ? "would send it" : `refused: ${refusal}`}, ` +
       `for ${JSON.stringify(inputs)}`,
   );
+}
+
+/**
+ * The property that `check` passes exactly when the client would send the request `build` makes
+ * of the inputs: of the checked inputs when `check` passed (defaults filled), else of the inputs
+ * as given.
+ */
+export function agreesWithClient(check: Check, schema: z.ZodType, build: (i: Inputs) => unknown) {
+  return async (raw: Inputs): Promise<void> => {
+    const { inputs, failures } = await check({}, raw);
+    const body = build(failures.length === 0 ? inputs : raw);
+    expectAgreement(raw, failures, clientRefusal(schema, body));
+  };
+}
+
+/** Sends what `send` makes of the checked inputs when `check` passed them; nothing otherwise. */
+export async function sendIfChecked<T>(
+  check: Check,
+  raw: Inputs,
+  send: (checked: Inputs) => Promise<T>,
+  olds: Inputs = {},
+): Promise<{ inputs: Inputs; sent: T } | undefined> {
+  const { inputs, failures } = await check(olds, raw);
+  if (failures.length > 0) return undefined;
+  return { inputs, sent: await send(inputs) };
+}
+
+/** A frozen-clock emulator and a client of it, for the tests of one `describe` block. */
+export function emulatorAndClient(): { cloud: RunningEmulator; client: YottaClient } {
+  const env: { cloud?: RunningEmulator; client?: YottaClient } = {};
+  beforeAll(async () => {
+    env.cloud = await startEmulator({ frozenClock: true });
+    env.client = new YottaClient({ apiKey: env.cloud.apiKey, baseUrl: env.cloud.url });
+  });
+  afterAll(async () => {
+    await env.client?.close();
+    await env.cloud?.close();
+  });
+  return {
+    get cloud() {
+      return env.cloud!;
+    },
+    get client() {
+      return env.client!;
+    },
+  };
 }
 
 // ---- values ----

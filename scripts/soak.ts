@@ -8,11 +8,11 @@
 //   --plan                                      print what the seeds would do, run nothing
 //
 // Exits 1 when any invariant was violated, printing the seeds and the command that replays each.
-import { spawn } from "node:child_process";
-import { runPulumiCliScript, repoRoot } from "./engine";
+import { runPulumiCliScript } from "./engine";
 import { runSeed, type SeedReport } from "../tests/support/soak/run";
 import { soakTable } from "../tests/support/soak/report";
 import { emulatorFeatures } from "../tests/support/soak/cloud";
+import { REPORT_PREFIX, runSeedsInChildren } from "../tests/support/soak/child";
 import { describePlan, planSeed } from "../tests/support/soak/plan";
 
 interface Args {
@@ -23,8 +23,6 @@ interface Args {
   /** Internal: run one seed and print its report as JSON, for a parent running seeds in parallel. */
   json: boolean;
 }
-
-const REPORT_PREFIX = "SOAK-REPORT ";
 
 function parseArgs(argv: string[]): Args {
   const value = (flag: string): number | undefined => {
@@ -59,44 +57,6 @@ function parseArgs(argv: string[]): Args {
   };
 }
 
-/** A seed in a child process; its progress lines are passed through with the seed in front. */
-function runInChild(seed: number, keep: boolean): Promise<SeedReport> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        "-r",
-        "ts-node/register/transpile-only",
-        __filename,
-        "--seed",
-        String(seed),
-        "--json",
-        ...(keep ? ["--keep"] : []),
-      ],
-      { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"] },
-    );
-    let buffer = "";
-    let report: SeedReport | undefined;
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => {
-      buffer += chunk;
-      const lines = buffer.split("\n");
-      buffer = lines.pop() ?? "";
-      for (const line of lines) {
-        if (line.startsWith(REPORT_PREFIX)) {
-          report = JSON.parse(line.slice(REPORT_PREFIX.length)) as SeedReport;
-        } else if (line !== "") {
-          console.log(`[seed ${seed}] ${line}`);
-        }
-      }
-    });
-    child.on("error", reject);
-    child.on("close", (code) =>
-      report ? resolve(report) : reject(new Error(`seed ${seed}: the soak process exited ${code}`)),
-    );
-  });
-}
-
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const started = Date.now();
@@ -119,13 +79,14 @@ async function main(): Promise<void> {
 
   // Once here, with its messages (a first build takes minutes); the seeds find it cached.
   runPulumiCliScript();
-  const queue = [...args.seeds];
-  const worker = async (): Promise<void> => {
-    for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
-      if (args.parallel > 1) {
-        reports.push(await runInChild(seed, args.keep));
-        continue;
-      }
+  if (args.parallel > 1) {
+    const results = runSeedsInChildren(args.seeds, args.parallel, {
+      keep: args.keep,
+      onLine: (seed, line) => console.log(`[seed ${seed}] ${line}`),
+    });
+    for (const result of results.values()) reports.push(await result);
+  } else {
+    for (const seed of args.seeds) {
       console.log(`seed ${seed}`);
       const report = await runSeed(seed, { log: console.log, keep: args.keep });
       console.log(
@@ -133,8 +94,7 @@ async function main(): Promise<void> {
       );
       reports.push(report);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(args.parallel, args.seeds.length) }, worker));
+  }
 
   console.log(`\n${soakTable(reports, Date.now() - started)}`);
   if (reports.some((r) => r.violations.length > 0)) process.exitCode = 1;

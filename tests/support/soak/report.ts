@@ -45,6 +45,12 @@ export function soakTable(reports: readonly SeedReport[], wallMs: number): strin
       `${rows.reduce((n, r) => n + r.apiCalls, 0)} API calls`,
   );
   out.push(`faults fired: ${faultList(totals) || "none"}`);
+  const count = (test: (r: SeedReport) => boolean) => rows.filter(test).length;
+  out.push(
+    `expected failures (a held name refused): ${rows.reduce((n, r) => n + r.expectedFailures, 0)}; ` +
+      `seeds whose faults were cleared before the last destroy: ${count((r) => r.faultsCleared)}; ` +
+      `seeds with a phase that never succeeded: ${count((r) => r.unconverged.length > 0)}`,
+  );
   out.push(
     `invariant violations: ${violations}${failing.length > 0 ? ` in ${failing.length} seed(s)` : ""}`,
   );

@@ -52,6 +52,12 @@ export interface SeedReport {
   violations: Violation[];
   /** Expected failures accepted, declarations dropped, faults cleared, phases that never converged. */
   notes: string[];
+  /** Held names refused as expected (each declaration then dropped). */
+  expectedFailures: number;
+  /** Whether the faults had to be cleared before the last destroy. */
+  faultsCleared: boolean;
+  /** `up` or `update` when that phase ran out of attempts. */
+  unconverged: string[];
   ms: number;
 }
 
@@ -70,7 +76,8 @@ const MAX_ATTEMPTS = 3;
 /**
  * Runs a seed. When the engine ends a failed deployment, the inline program may still have a call
  * in flight that rejects late with gRPC UNAVAILABLE; `failureOf` absorbs exactly that while the
- * seed runs (every other failure is caught and reported inside).
+ * seed runs (every other failure is caught and reported inside). It can do so only in a plain
+ * Node process (the soak script, or a child the test starts: see child.ts), not under jest.
  */
 export async function runSeed(seed: number, options: SeedOptions = {}): Promise<SeedReport> {
   let report: SeedReport | undefined;
@@ -96,6 +103,9 @@ async function runGuarded(seed: number, options: SeedOptions): Promise<SeedRepor
     faults: {},
     violations: [],
     notes: [],
+    expectedFailures: 0,
+    faultsCleared: false,
+    unconverged: [],
     ms: 0,
   };
   const seen = new Set<string>();
@@ -194,6 +204,7 @@ async function runGuarded(seed: number, options: SeedOptions): Promise<SeedRepor
         if (dropped && attempt === limit) limit++;
       }
       report.notes.push(`${label} did not succeed in ${limit} attempts`);
+      report.unconverged.push(label);
     };
 
     await upPhase("up");
@@ -210,6 +221,7 @@ async function runGuarded(seed: number, options: SeedOptions): Promise<SeedRepor
       if (attempt === MAX_ATTEMPTS) {
         clearPressure(admin, initial, plan.pressure);
         report.notes.push("faults cleared before the last destroy");
+        report.faultsCleared = true;
       }
       const outcome = await step(`destroy ${attempt}`, "destroy");
       if (outcome.ok) break;
@@ -362,6 +374,7 @@ function acceptCollisions(
     );
     const clear = errors.find((d) => d.message.includes(holder.id) && /adoptId/.test(d.message));
     if (clear) {
+      report.expectedFailures++;
       report.notes.push(
         `${decl.logical}: name "${holder.name}" held by ${holder.id}, refused as expected; dropped`,
       );

@@ -66,8 +66,8 @@ export interface Observation {
   foreign: readonly ForeignRecord[];
   /** `destroy` when the step was a destroy. */
   operation: "up" | "refresh" | "destroy";
-  /** The explicit cloud names the program gives, by Pulumi name. */
-  explicitNames: ReadonlyMap<string, string>;
+  /** The explicit cloud names the program gives (before and after a rename), by Pulumi name. */
+  explicitNames: ReadonlyMap<string, readonly string[]>;
 }
 
 /** A violation without its step, keyed so the same breakage is reported once per seed. */
@@ -261,9 +261,7 @@ function failuresNameTheirResource(o: Observation): Finding[] {
   const findings: Finding[] = [];
   for (const d of onResources) {
     const pulumiName = d.urn!.slice(d.urn!.lastIndexOf("::") + 2);
-    const names = [pulumiName, o.explicitNames.get(pulumiName)].filter(
-      (n): n is string => n !== undefined,
-    );
+    const names = [pulumiName, ...(o.explicitNames.get(pulumiName) ?? [])];
     if (!names.some((n) => d.message.includes(n))) {
       findings.push({
         invariant: "unnamed failure",

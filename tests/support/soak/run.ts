@@ -147,8 +147,8 @@ async function runGuarded(seed: number, options: SeedOptions): Promise<SeedRepor
       },
     });
     const stack = test.stack;
-    const explicitNames = new Map(
-      plan.declarations.flatMap((d) => ("name" in d && d.name ? [[d.logical, d.name]] : [])),
+    const explicitNames = new Map<string, string[]>(
+      plan.declarations.flatMap((d) => ("name" in d && d.name ? [[d.logical, [d.name]]] : [])),
     );
     const lateMs = lateCommitMs(plan.faults);
     const transcript: string[] = [];
@@ -212,6 +212,14 @@ async function runGuarded(seed: number, options: SeedOptions): Promise<SeedRepor
     const update = plan.update;
     if (update && program.decls.some((d) => d.logical === update.target)) {
       program.decls = program.decls.map((d) => (d.logical === update.target ? update.apply(d) : d));
+      // A rename: errors from here on may name the resource by its new name.
+      const renamed = program.decls.find((d) => d.logical === update.target);
+      if (renamed && "name" in renamed && renamed.name) {
+        explicitNames.set(renamed.logical, [
+          ...(explicitNames.get(renamed.logical) ?? []),
+          renamed.name,
+        ]);
+      }
     } else if (update) {
       report.notes.push(`update of ${update.target} skipped: the declaration was dropped`);
     }

@@ -18,31 +18,46 @@ export const repoRoot = path.resolve(__dirname, "..");
 /** Encrypts stack secrets in local state; it protects nothing and is not meant to. */
 const LOCAL_PASSPHRASE = "pulumi-yotta-local";
 
-let cliDir: string | undefined;
+/** The wrapper module of the pinned CLI; the version matrix has others (scripts/pulumi-cli/newest). */
+export const PINNED_CLI_MODULE = "scripts/pulumi-cli";
+
+const cliDirs = new Map<string, string>();
 
 /**
- * Runs scripts/pulumi-cli.sh (finding, or building, the CLI) and returns the directory holding
- * `pulumi`, the Node language host and the dynamic-provider shim. The script's progress goes straight to our stderr: a
- * first build takes minutes and must not look like a hang.
+ * Runs scripts/pulumi-cli.sh (finding, or building, the CLI of a wrapper module) and returns the
+ * directory holding `pulumi`, the Node language host and the dynamic-provider shim (and, for a
+ * module that names one, its Node.js). The script's progress goes straight to our stderr: a first
+ * build takes minutes and must not look like a hang.
  */
-export function runPulumiCliScript(): string {
-  cliDir = runScript("inherit");
-  return cliDir;
+export function runPulumiCliScript(module = PINNED_CLI_MODULE): string {
+  const dir = runScript("inherit", module);
+  cliDirs.set(module, dir);
+  return dir;
 }
 
 /**
- * The CLI directory, resolved once per process. The script's messages are kept for the error
- * only: once the CLI is cached they say nothing new to every test file.
+ * The CLI directory of a wrapper module, resolved once per process. The script's messages are
+ * kept for the error only: once the CLI is cached they say nothing new to every test file.
  */
-export function pulumiCliDir(): string {
-  cliDir ??= runScript("pipe");
-  return cliDir;
+export function pulumiCliDir(module = PINNED_CLI_MODULE): string {
+  let dir = cliDirs.get(module);
+  if (!dir) {
+    dir = runScript("pipe", module);
+    cliDirs.set(module, dir);
+  }
+  return dir;
 }
 
-function runScript(stderr: "inherit" | "pipe"): string {
+function runScript(stderr: "inherit" | "pipe", module: string): string {
   const script = path.join(repoRoot, "scripts", "pulumi-cli.sh");
+  // The pinned module is the script's default, and only then may it use a `pulumi` on PATH.
+  const env =
+    module === PINNED_CLI_MODULE
+      ? process.env
+      : { ...process.env, PULUMI_YOTTA_CLI_MODULE: path.resolve(repoRoot, module) };
   const result = spawnSync("bash", [script], {
     cwd: repoRoot,
+    env,
     encoding: "utf8",
     stdio: ["ignore", "pipe", stderr],
   });
@@ -63,6 +78,8 @@ export interface EngineEnvOptions {
   backendDir: string;
   /** Pulumi's own home (plugins, workspace files); defaults to the repository's `.pulumi-home`. */
   pulumiHome?: string;
+  /** The directory of `pulumi`, as `pulumiCliDir()` gives it; defaults to the pinned CLI's. */
+  cliDir?: string;
 }
 
 /**
@@ -72,10 +89,11 @@ export interface EngineEnvOptions {
 export function engineEnv({
   backendDir,
   pulumiHome = path.join(repoRoot, ".pulumi-home"),
+  cliDir = pulumiCliDir(),
 }: EngineEnvOptions): Record<string, string> {
   return {
-    // The CLI finds the language host and the shim on PATH.
-    PATH: [pulumiCliDir(), process.env.PATH].filter(Boolean).join(path.delimiter),
+    // The CLI finds the language host and the shim on PATH, and they find `node` there.
+    PATH: [cliDir, process.env.PATH].filter(Boolean).join(path.delimiter),
     PULUMI_HOME: path.resolve(pulumiHome),
     PULUMI_BACKEND_URL: `file://${path.resolve(backendDir)}`,
     PULUMI_CONFIG_PASSPHRASE: LOCAL_PASSPHRASE,
@@ -101,6 +119,8 @@ export interface RunPulumiOptions {
   input?: string;
   /** Also copy the CLI's output to ours as it comes. */
   echo?: boolean;
+  /** The directory of the `pulumi` to run; defaults to the pinned CLI's. */
+  cliDir?: string;
 }
 
 /**
@@ -110,7 +130,7 @@ export interface RunPulumiOptions {
  */
 export function runPulumi(args: string[], options: RunPulumiOptions): Promise<PulumiRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(pulumiCliDir(), "pulumi"), args, {
+    const child = spawn(path.join(options.cliDir ?? pulumiCliDir(), "pulumi"), args, {
       cwd: options.cwd,
       env: options.env,
       stdio: ["pipe", "pipe", "pipe"],

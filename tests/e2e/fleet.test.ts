@@ -4,6 +4,7 @@
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { PulumiCommand } from "@pulumi/pulumi/automation";
 import * as yotta from "pulumi-yotta";
 import { engineEnv, pulumiCliDir, repoRoot } from "../support/engine";
 import { createYottaStack, stateResources, type YottaStack } from "../support/yotta-stack";
@@ -359,6 +360,17 @@ describe("a fleet under capacity limits and a budget", () => {
  * named `pulumi-analyzer-policy-nodejs`, called in the pack's directory with the engine's address:
  * this one-line script starts the policy runner that ships in @pulumi/pulumi, as the host would.
  */
+/** A hard link where the file system allows one (the CLI is large), else a copy. */
+function linkOrCopy(from: string, to: string): void {
+  const source = fs.realpathSync(from);
+  try {
+    fs.linkSync(source, to);
+  } catch {
+    fs.copyFileSync(source, to);
+    fs.chmodSync(to, 0o755);
+  }
+}
+
 const POLICY_SHIM = `#!/bin/sh
 exec node "$(node -p 'require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [process.cwd()] })')" "$@"
 `;
@@ -383,8 +395,24 @@ describe("the spend guard as a policy pack over the whole stack", () => {
     const bin = path.join(t.workDir, "bin");
     fs.mkdirSync(bin);
     fs.writeFileSync(path.join(bin, "pulumi-analyzer-policy-nodejs"), POLICY_SHIM, { mode: 0o755 });
-    const workspace = t.stack.workspace as unknown as { envVars: Record<string, string> };
-    workspace.envVars.PATH = `${bin}${path.delimiter}${workspace.envVars.PATH ?? process.env.PATH}`;
+    // The Node language host scripts/pulumi-cli.sh puts beside the CLI is older than the CLI and
+    // answers a policy pack with "not supported", so this suite runs the CLI from a directory of
+    // its own without the host: then the CLI starts the analyzer plugin above.
+    const cli = path.join(t.workDir, "cli", "bin");
+    fs.mkdirSync(cli, { recursive: true });
+    for (const name of ["pulumi", "pulumi-resource-pulumi-nodejs"]) {
+      linkOrCopy(path.join(pulumiCliDir(), name), path.join(cli, name));
+    }
+    const workspace = t.stack.workspace as unknown as {
+      envVars: Record<string, string>;
+      _pulumiCommand: PulumiCommand;
+    };
+    const inherited = (workspace.envVars.PATH ?? process.env.PATH ?? "")
+      .split(path.delimiter)
+      .filter((dir) => dir !== "" && path.resolve(dir) !== path.resolve(pulumiCliDir()));
+    workspace.envVars.PATH = [bin, cli, ...inherited].join(path.delimiter);
+    // LocalWorkspace takes its command only at construction; this one replaces it afterwards.
+    workspace._pulumiCommand = await PulumiCommand.get({ root: path.dirname(cli) });
     configFile = path.join(t.workDir, "budget.json");
   });
   afterAll(() => t?.dispose());

@@ -402,7 +402,59 @@ describe.each(LEGS)("$title", (leg) => {
         expect(result.stdout).toContain(`${c.resources} unchanged`);
       });
 
+      if (c.folder === "serverless-queue") {
+        test("submit-task.ts, run as its README tells, gets the task's result", async () => {
+          const endpointId = await pulumi(["stack", "output", "endpointId"]);
+          expect(endpointId).toMatchObject({ code: 0 });
+          const result = await run(
+            "npx",
+            [
+              "--no",
+              "ts-node",
+              "submit-task.ts",
+              endpointId.stdout.trim(),
+              '{"texts":["hello","world"]}',
+            ],
+            project,
+            { ...env(), YOTTA_API_KEY: emulator.apiKey, YOTTA_API_URL: emulator.url },
+          );
+          expect(result.stderr).toBe("");
+          expect(result.code).toBe(0);
+          expect(JSON.parse(result.stdout)).toMatchObject({ status: "SUCCESS" });
+        });
+      }
+
       if (c.folder === "quickstart") {
+        test("a failing up prints the error as one clear line, without a stack trace", async () => {
+          const pod = one(emulator.admin.list("pod"));
+          emulator.admin.setFaults([{ type: "reset", route: "GET /v2/pods/{id}" }]);
+          const result = await pulumi(["up", "--refresh", "--yes"]).finally(() =>
+            emulator.admin.clearFaults(),
+          );
+          expect(result.code).not.toBe(0);
+          const output = `${result.stdout}\n${result.stderr}`;
+          const failure = `pods.get (GET /v2/pods/${pod.id}): connection failed:`;
+          // Under the stack, the host's line: the error's name and message once, on one line (the
+          // live progress rows above echo the same line); under the pod, the engine's own.
+          const diagnostics = output.slice(output.indexOf("Diagnostics:"));
+          const lines = diagnostics.split("\n").filter((l) => l.includes(failure));
+          expect(
+            lines
+              .map((l) =>
+                l
+                  .trim()
+                  .replace(failure, "…")
+                  .replace(/…\s.*$/, "…"),
+              )
+              .sort(),
+          ).toEqual(["ConnectionError: …", "error: Preview failed: …"]);
+          for (const line of lines) expect(line.split(failure)).toHaveLength(2);
+          expect(output).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+          // The cloud is as it was: the next refresh finds it as deployed.
+          const refresh = await pulumi(["refresh", "--expect-no-changes", "--yes"]);
+          expect(refresh).toMatchObject({ code: 0 });
+        });
+
         const drift = async (): Promise<{ run: PulumiRun; report: DriftReport }> => {
           const result = await run(
             "npx",

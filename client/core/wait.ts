@@ -6,6 +6,10 @@
  * three ways: `done` returns the value, `failed` throws {@link WaitFailedError}, and the deadline
  * or the signal throws {@link WaitTimeoutError} / {@link AbortedError}. Errors from `get` itself
  * propagate at once: the client has already retried whatever was transient.
+ *
+ * Waits on resources of a kind share their calls: each resource's `waitFor` keeps its own
+ * deadline, progress and failure checks, while a watcher (client/core/watch.ts) (given as the source, a
+ * {@link Polled}) decides when the calls happen and serves many waiters with one list.
  */
 import { AbortedError, WaitFailedError, WaitTimeoutError } from "./errors";
 import { sleep } from "./sleep";
@@ -53,8 +57,23 @@ export interface WaitOptions<T> {
   onProgress?: (value: T, status: string) => void;
 }
 
+/**
+ * What a watched resource offers `waitFor` in place of a `get` function (see
+ * {@link Watcher.of}): the first value, then each next one at most `afterMs` later, when the
+ * watcher's shared round comes.
+ */
+export interface Polled<T> {
+  get(): Promise<T>;
+  next(afterMs: number, signal?: AbortSignal): Promise<T>;
+}
+
 /** Polls `get` until `done`, `failed`, the deadline or the signal; see the module comment. */
-export async function waitFor<T>(get: () => Promise<T>, options: WaitOptions<T>): Promise<T> {
+export async function waitFor<T>(
+  source: (() => Promise<T>) | Polled<T>,
+  options: WaitOptions<T>,
+): Promise<T> {
+  const get = typeof source === "function" ? source : () => source.get();
+  const next = typeof source === "function" ? undefined : source.next.bind(source);
   const what = options.describe ?? "the resource";
   const statusOf = options.status ?? defaultStatus;
   const deadline = deadlineOf(options);
@@ -62,9 +81,9 @@ export async function waitFor<T>(get: () => Promise<T>, options: WaitOptions<T>)
   let pause = interval.initialMs;
   let lastStatus: string | undefined;
 
+  throwIfAborted(options.signal, what, lastStatus);
+  let value = await get();
   for (;;) {
-    throwIfAborted(options.signal, what, lastStatus);
-    const value = await get();
     const status = statusOf(value);
     if (status !== lastStatus) {
       lastStatus = status;
@@ -98,9 +117,21 @@ export async function waitFor<T>(get: () => Promise<T>, options: WaitOptions<T>)
       );
     }
     // The last pause is cut to the deadline, so the final poll happens right at it.
-    await sleep(Math.min(pause, remaining), options.signal).catch(() => {
-      throw aborted(what, lastStatus);
-    });
+    const wait = Math.min(pause, remaining);
+    const stopped = (error: unknown): never => {
+      throw AbortedError.isInstance(error) || options.signal?.aborted
+        ? aborted(what, lastStatus)
+        : error;
+    };
+    if (next) {
+      value = await next(wait, options.signal).catch(stopped);
+    } else {
+      await sleep(wait, options.signal).catch(() => {
+        throw aborted(what, lastStatus);
+      });
+      throwIfAborted(options.signal, what, lastStatus);
+      value = await get();
+    }
     pause = Math.min(interval.maxMs, pause * interval.factor);
   }
 }

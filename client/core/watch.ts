@@ -1,0 +1,212 @@
+/**
+ * One watcher per kind of resource and client: every caller of the process that waits for a
+ * status, reads a resource or looks its name up is served by shared rounds of calls instead of
+ * calls of its own, so a fleet costs the API about what one resource does.
+ *
+ * - **What a round calls.** A round serves every request pending when it starts. One id alone
+ *   is read with a GET; two or more, or any request for the whole list, with one list call. An
+ *   id the list lacks is read with a GET before anyone is told it is gone (lists may lag behind
+ *   creates), and so is every id when the list call fails: each caller then gets the outcome of
+ *   its own GET, as it would without the watcher.
+ * - **Fresh, never cached.** A request is served only by a round that starts after it was made,
+ *   so what it gets is as fresh as a call of its own; nothing is kept between rounds.
+ * - **When rounds run.** A read or a list request is due `gatherMs` after it was made, so the
+ *   reads of one deployment step that arrive together share a round. A waiter asks for its next
+ *   record after its own pause (see `waitFor`'s `next`). A round starts when the earliest request
+ *   is due and serves the others early, so waiters end up observed together, at the pace of the
+ *   one that polls most often: N pods waiting for a status cost one list per interval, not N
+ *   GETs. One round runs at a time.
+ */
+import { AbortedError, isNotFound } from "./errors";
+import type { Polled } from "./wait";
+
+/** The calls of one kind the watcher makes. */
+export interface WatchSource<T> {
+  /** Every resource of the kind the list call returns. */
+  list(): Promise<T[]>;
+  /** One resource by id; rejects as the client does (a not-found error when it is gone). */
+  get(id: string): Promise<T>;
+  idOf(resource: T): string;
+}
+
+export interface WatcherOptions {
+  /** How long a read waits for others to share its round; default 20 ms. */
+  gatherMs?: number;
+}
+
+interface Request<T> {
+  /** Absent: the whole list. */
+  id?: string;
+  dueAt: number;
+  resolve: (value: T | T[]) => void;
+  reject: (error: unknown) => void;
+  signal?: AbortSignal;
+  onAbort?: () => void;
+}
+
+/** What the watcher has done, for tests and the benchmark. */
+export interface WatcherStats {
+  rounds: number;
+  lists: number;
+  gets: number;
+}
+
+export const DEFAULT_GATHER_MS = 20;
+
+export class Watcher<T> {
+  readonly #source: WatchSource<T>;
+  readonly #gatherMs: number;
+  #pending: Request<T>[] = [];
+  #running = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerDueAt = Number.POSITIVE_INFINITY;
+  readonly #stats: WatcherStats = { rounds: 0, lists: 0, gets: 0 };
+
+  constructor(source: WatchSource<T>, options: WatcherOptions = {}) {
+    this.#source = source;
+    this.#gatherMs = options.gatherMs ?? DEFAULT_GATHER_MS;
+  }
+
+  /** The resource as it is now, from the next round; rejects like the client's `get`. */
+  get(id: string, signal?: AbortSignal): Promise<T> {
+    return this.#request<T>(id, this.#gatherMs, signal);
+  }
+
+  /**
+   * The resource from a round at most `afterMs` from now (sooner when another caller's round
+   * comes first): for a waiter, in place of a pause and a `get`.
+   */
+  next(id: string, afterMs: number, signal?: AbortSignal): Promise<T> {
+    return this.#request<T>(id, Math.max(0, afterMs), signal);
+  }
+
+  /** Every resource of the kind, from a list call made after this one was asked for. */
+  list(signal?: AbortSignal): Promise<T[]> {
+    return this.#request<T[]>(undefined, this.#gatherMs, signal);
+  }
+
+  /** One resource as `waitFor`'s source: waiting on it shares the watcher's rounds. */
+  of(id: string): Polled<T> {
+    return { get: () => this.get(id), next: (afterMs, signal) => this.next(id, afterMs, signal) };
+  }
+
+  /** The same, with `undefined` once the resource is gone (a GET answered not found). */
+  ofOrGone(id: string): Polled<T | undefined> {
+    const unlessGone = (read: Promise<T>): Promise<T | undefined> =>
+      read.catch((error: unknown) => {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      });
+    return {
+      get: () => unlessGone(this.get(id)),
+      next: (afterMs, signal) => unlessGone(this.next(id, afterMs, signal)),
+    };
+  }
+
+  get stats(): Readonly<WatcherStats> {
+    return { ...this.#stats };
+  }
+
+  #request<R>(id: string | undefined, afterMs: number, signal?: AbortSignal): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      if (signal?.aborted) return reject(aborted(id));
+      const request: Request<T> = {
+        id,
+        dueAt: Date.now() + afterMs,
+        resolve: resolve as (value: T | T[]) => void,
+        reject,
+        signal,
+      };
+      if (signal) {
+        request.onAbort = () => {
+          this.#pending = this.#pending.filter((r) => r !== request);
+          reject(aborted(id));
+          this.#schedule();
+        };
+        signal.addEventListener("abort", request.onAbort, { once: true });
+      }
+      this.#pending.push(request);
+      this.#schedule();
+    });
+  }
+
+  /** Arms the timer for the earliest pending request, unless a round is running. */
+  #schedule(): void {
+    if (this.#running) return;
+    if (this.#pending.length === 0) {
+      this.#clearTimer();
+      return;
+    }
+    const dueAt = Math.min(...this.#pending.map((r) => r.dueAt));
+    if (this.#timer !== undefined && this.#timerDueAt <= dueAt) return;
+    this.#clearTimer();
+    this.#timerDueAt = dueAt;
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#timerDueAt = Number.POSITIVE_INFINITY;
+        void this.#round();
+      },
+      Math.max(0, dueAt - Date.now()),
+    );
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerDueAt = Number.POSITIVE_INFINITY;
+  }
+
+  async #round(): Promise<void> {
+    this.#running = true;
+    const batch = this.#pending;
+    this.#pending = [];
+    for (const request of batch) {
+      if (request.onAbort) request.signal?.removeEventListener("abort", request.onAbort);
+    }
+    this.#stats.rounds++;
+    try {
+      await this.#serve(batch);
+    } finally {
+      this.#running = false;
+      this.#schedule();
+    }
+  }
+
+  async #serve(batch: Request<T>[]): Promise<void> {
+    const ids = [...new Set(batch.flatMap((r) => (r.id === undefined ? [] : [r.id])))];
+    const wholeList = batch.some((r) => r.id === undefined);
+    let listed: Map<string, T> | undefined;
+    if (wholeList || ids.length > 1) {
+      this.#stats.lists++;
+      try {
+        const resources = await this.#source.list();
+        listed = new Map(resources.map((r) => [this.#source.idOf(r), r]));
+        for (const r of batch) if (r.id === undefined) r.resolve(resources);
+      } catch (error) {
+        for (const r of batch) if (r.id === undefined) r.reject(error);
+      }
+    }
+    await Promise.all(
+      ids.map(async (id) => {
+        const waiting = batch.filter((r) => r.id === id);
+        const found = listed?.get(id);
+        if (found !== undefined) {
+          for (const r of waiting) r.resolve(found);
+          return;
+        }
+        this.#stats.gets++;
+        try {
+          const resource = await this.#source.get(id);
+          for (const r of waiting) r.resolve(resource);
+        } catch (error) {
+          for (const r of waiting) r.reject(error);
+        }
+      }),
+    );
+  }
+}
+
+function aborted(id: string | undefined): AbortedError {
+  return new AbortedError(`stopped waiting for ${id === undefined ? "the list" : id}: aborted`);
+}

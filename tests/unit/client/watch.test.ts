@@ -1,0 +1,209 @@
+// The watcher (client/core/watch.ts): what its rounds call, and when. A fake source counts the
+// calls; jest's fake timers drive both the watcher and waitFor, so nothing races the wall clock.
+import { NotFoundError, ServerError, Watcher, waitFor, type WatchSource } from "../../../client";
+
+interface Thing {
+  id: string;
+  status: string;
+}
+
+/** A kind whose records the test edits, with every call counted. */
+class FakeKind implements WatchSource<Thing> {
+  readonly records = new Map<string, Thing>();
+  /** Ids the list leaves out (a lagging list), though a GET finds them. */
+  readonly unlisted = new Set<string>();
+  lists = 0;
+  gets: string[] = [];
+  failLists = false;
+  /** Resolves the list calls by hand when set. */
+  holdLists: (() => void)[] | undefined;
+
+  async list(): Promise<Thing[]> {
+    this.lists++;
+    if (this.holdLists) await new Promise<void>((resolve) => this.holdLists!.push(resolve));
+    if (this.failLists) throw new ServerError("things.list: HTTP 502", { status: 502 });
+    return [...this.records.values()]
+      .filter((r) => !this.unlisted.has(r.id))
+      .map((r) => ({ ...r }));
+  }
+
+  async get(id: string): Promise<Thing> {
+    this.gets.push(id);
+    const found = this.records.get(id);
+    if (!found) throw new NotFoundError(`things.get: ${id} not found`, { code: 13000 });
+    return { ...found };
+  }
+
+  idOf(thing: Thing): string {
+    return thing.id;
+  }
+
+  add(...ids: string[]): void {
+    for (const id of ids) this.records.set(id, { id, status: "PENDING" });
+  }
+}
+
+const INTERVAL = { initialMs: 1_000, maxMs: 10_000, factor: 1.5 };
+
+beforeEach(() => jest.useFakeTimers());
+afterEach(() => jest.useRealTimers());
+
+/** Lets the timers run for `ms`, settling the promises between them. */
+const pass = (ms: number) => jest.advanceTimersByTimeAsync(ms);
+
+test("N waiters cost one list per interval, and no GET", async () => {
+  const kind = new FakeKind();
+  const watcher = new Watcher(kind);
+  const ids = Array.from({ length: 50 }, (_, i) => `p${i}`);
+  kind.add(...ids);
+  const polls: number[] = [];
+  const waits = ids.map((id) =>
+    waitFor(watcher.of(id), {
+      done: (t) => t.status === "RUNNING",
+      interval: INTERVAL,
+      onProgress: () => polls.push(Date.now()),
+    }),
+  );
+  // One waiter alone would poll at 0, 1, 2.5, 4.75, 8.13 and 13.2 s: six calls in 14 s.
+  await pass(14_000);
+  expect(kind.lists).toBe(6);
+  expect(kind.gets).toEqual([]);
+  for (const id of ids) kind.records.get(id)!.status = "RUNNING";
+  await pass(10_000);
+  await expect(Promise.all(waits)).resolves.toHaveLength(50);
+  expect(kind.lists).toBe(7);
+  expect(kind.gets).toEqual([]);
+});
+
+test("waiters that joined at different times are served together from then on", async () => {
+  const kind = new FakeKind();
+  const watcher = new Watcher(kind);
+  kind.add("early", "late");
+  const wait = (id: string) =>
+    waitFor(watcher.of(id), { done: (t) => t.status === "RUNNING", interval: INTERVAL });
+  const early = wait("early");
+  await pass(6_000); // early: polls at 0, 1, 2.5, 4.75 s (GETs: it is alone)
+  expect(kind.gets).toHaveLength(4);
+  const late = wait("late");
+  await pass(60_000);
+  // From the late one's first poll on, every round reads both with one list: the rounds follow
+  // the late one's shorter pauses, and the early one is served by each.
+  const listsAfterJoin = kind.lists;
+  expect(kind.gets).toHaveLength(4);
+  for (const id of ["early", "late"]) kind.records.get(id)!.status = "RUNNING";
+  await pass(10_000);
+  await Promise.all([early, late]);
+  expect(kind.lists).toBe(listsAfterJoin + 1);
+  expect(kind.gets).toHaveLength(4);
+});
+
+test("one waiter alone is read by id, not by a list", async () => {
+  const kind = new FakeKind();
+  const watcher = new Watcher(kind);
+  kind.add("solo");
+  const wait = waitFor(watcher.of("solo"), {
+    done: (t) => t.status === "RUNNING",
+    interval: INTERVAL,
+  });
+  await pass(3_000);
+  kind.records.get("solo")!.status = "RUNNING";
+  await pass(3_000);
+  await wait;
+  expect(kind.lists).toBe(0);
+  expect(kind.gets).toEqual(["solo", "solo", "solo", "solo"]);
+});
+
+test("reads arriving together share one list; nothing is kept for the next read", async () => {
+  const kind = new FakeKind();
+  const watcher = new Watcher(kind, { gatherMs: 20 });
+  kind.add("a", "b", "c");
+  const reads = Promise.all(["a", "b", "c"].map((id) => watcher.get(id)));
+  await pass(20);
+  expect(await reads).toEqual(["a", "b", "c"].map((id) => ({ id, status: "PENDING" })));
+  expect(kind.lists).toBe(1);
+
+  kind.records.get("a")!.status = "RUNNING";
+  const again = Promise.all([watcher.get("a"), watcher.get("b")]);
+  await pass(20);
+  expect((await again).map((t) => t.status)).toEqual(["RUNNING", "PENDING"]);
+  expect(kind.lists).toBe(2);
+  expect(kind.gets).toEqual([]);
+});
+
+test("a resource missing from the list is read by id before it counts as gone", async () => {
+  const kind = new FakeKind();
+  const watcher = new Watcher(kind);
+  kind.add("listed", "lagging");
+  kind.unlisted.add("lagging");
+  const reads = Promise.all([
+    watcher.ofOrGone("listed").get(),
+    watcher.ofOrGone("lagging").get(),
+    watcher.ofOrGone("deleted").get(),
+  ]);
+  await pass(20);
+  expect(await reads).toEqual([
+    { id: "listed", status: "PENDING" },
+    { id: "lagging", status: "PENDING" },
+    undefined,
+  ]);
+  expect(kind.lists).toBe(1);
+  expect(kind.gets.sort()).toEqual(["deleted", "lagging"]);
+  // Without `OrGone`, a gone resource rejects as the client's own get does.
+  const gone = watcher.get("deleted");
+  const rejected = expect(gone).rejects.toBeInstanceOf(NotFoundError);
+  await pass(20);
+  await rejected;
+});
+
+test("when the list call fails, each id gets the outcome of its own GET", async () => {
+  const kind = new FakeKind();
+  const watcher = new Watcher(kind);
+  kind.add("a", "b");
+  kind.failLists = true;
+  const reads = Promise.allSettled([watcher.get("a"), watcher.get("b"), watcher.get("nope")]);
+  const whole = watcher.list().catch((e: unknown) => e);
+  await pass(20);
+  const [a, b, nope] = await reads;
+  expect(a).toEqual({ status: "fulfilled", value: { id: "a", status: "PENDING" } });
+  expect(b).toEqual({ status: "fulfilled", value: { id: "b", status: "PENDING" } });
+  expect(nope.status === "rejected" && NotFoundError.isInstance(nope.reason)).toBe(true);
+  expect(ServerError.isInstance(await whole)).toBe(true);
+  expect(kind.lists).toBe(1);
+});
+
+test("a request made while a round runs is served by a later round, never by that one", async () => {
+  const kind = new FakeKind();
+  const watcher = new Watcher(kind);
+  kind.add("a", "b");
+  kind.holdLists = [];
+  const first = Promise.all([watcher.get("a"), watcher.get("b")]);
+  await pass(20);
+  expect(kind.lists).toBe(1); // the list has started and is held
+  kind.records.get("a")!.status = "RUNNING";
+  const second = Promise.all([watcher.get("a"), watcher.get("b")]);
+  await pass(100);
+  expect(kind.lists).toBe(1); // one round at a time
+  kind.holdLists.shift()!();
+  kind.holdLists = undefined;
+  await pass(0);
+  // The second requests get a round of their own, which starts after the first one ends.
+  await first;
+  await pass(20);
+  expect((await second).map((t) => t.status)).toEqual(["RUNNING", "PENDING"]);
+  expect(kind.lists).toBe(2);
+});
+
+test("an aborted waiter leaves the round without the others noticing", async () => {
+  const kind = new FakeKind();
+  const watcher = new Watcher(kind);
+  kind.add("a", "b");
+  const controller = new AbortController();
+  const aborted = watcher.next("a", 5_000, controller.signal).catch((e: unknown) => e);
+  const kept = watcher.next("b", 5_000);
+  controller.abort();
+  expect(String(await aborted)).toContain("aborted");
+  await pass(5_000);
+  await expect(kept).resolves.toEqual({ id: "b", status: "PENDING" });
+  expect(kind.gets).toEqual(["b"]);
+  expect(kind.lists).toBe(0);
+});

@@ -159,7 +159,7 @@ export async function update(
     await client.credentials.update(id, body);
     progress("credential", inputs.name ?? id, `updated ${changed.join(", ")}`);
   }
-  return { outs: outputs(inputs, await client.credentials.get(id)) };
+  return { outs: outputs(inputs, await client.credentials.watcher.get(id)) };
 }
 
 export async function remove(id: string, props: Record<string, unknown>): Promise<void> {
@@ -193,7 +193,7 @@ async function adopt(inputs: CredentialInputs): Promise<LiveCredential> {
   // what the credential really holds.
   await client.credentials.update(id, { username: inputs.username, password: inputs.password });
   progress("credential", inputs.name ?? id, "adopted; username and password set as declared");
-  return client.credentials.get(id);
+  return client.credentials.watcher.get(id);
 }
 
 /** Declared fields the live credential reports differently (the name only when asked). */
@@ -224,7 +224,7 @@ function mismatchesOf(
 async function usersOf(id: string): Promise<string | undefined> {
   const client = yotta();
   try {
-    const pods = (await client.pods.list())
+    const pods = (await client.pods.watcher.list())
       .filter(
         (p) =>
           p.containerRegistryAuthId === id &&
@@ -232,7 +232,7 @@ async function usersOf(id: string): Promise<string | undefined> {
           p.status !== "TERMINATING",
       )
       .map((p) => `pod ${p.name} (${p.id})`);
-    const endpoints = (await client.endpoints.list())
+    const endpoints = (await client.endpoints.watcher.list())
       .filter((e) => e.containerRegistryAuthId === id)
       .map((e) => `endpoint ${e.name} (${e.id})`);
     const users = [...pods, ...endpoints];
@@ -262,6 +262,7 @@ function storedInputs(props: Record<string, unknown>): Record<string, unknown> {
   return pickInputs(CredentialInputs, props);
 }
 
+/** The credential as it is now, read in the watcher's next round (shared with concurrent reads). */
 function getOrUndefined(id: string): Promise<LiveCredential | undefined> {
-  return unlessGone(yotta().credentials.get(id));
+  return unlessGone(yotta().credentials.watcher.get(id));
 }

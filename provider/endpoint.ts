@@ -299,7 +299,7 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
       progress("endpoint", name, "the delete was refused because it is not stopped; stopping");
     }
   }
-  await waitFor(() => getOrUndefined(id), {
+  await waitFor(yotta().endpoints.watcher.ofOrGone(id), {
     done: (e) => e === undefined || e.status === "TERMINATED",
     deadline,
     interval: pollInterval(),
@@ -334,13 +334,13 @@ async function converge(
   const patch = changed.some((field) => PATCHED.has(field));
   const scale = !patch && changed.includes("workers");
 
-  let live = await client.endpoints.get(id);
+  let live = await client.endpoints.watcher.get(id);
   if (patch || scale) {
     // The service refuses changes while workers start or stop (12001).
     if (isTransitional(live)) live = await untilSteady(id, name, deadline);
     if (patch) await client.endpoints.update(id, patchBody(before, inputs));
     else await client.endpoints.scaleWorkers(id, inputs.workers);
-    live = await client.endpoints.get(id);
+    live = await client.endpoints.watcher.get(id);
   }
 
   if (!inputs.running) {
@@ -365,7 +365,7 @@ async function stop(id: string, name: string, deadline: number): Promise<void> {
   } catch (err) {
     if (!isNotAllowed(err) && !isBusy(err)) throw err;
     // Refused: either it is stopping already, or it is in a transition that must end first.
-    const live = await client.endpoints.get(id);
+    const live = await client.endpoints.watcher.get(id);
     if (live.status === "STOPPING" || live.status === "STOPPED") return;
     await untilSteady(id, name, deadline);
     await client.endpoints.stop(id);
@@ -382,7 +382,7 @@ function isReady(e: LiveEndpoint, workers: number): boolean {
 }
 
 async function untilSteady(id: string, name: string, deadline: number): Promise<LiveEndpoint> {
-  return waitFor(() => yotta().endpoints.get(id), {
+  return waitFor(yotta().endpoints.watcher.of(id), {
     done: (e) => !isTransitional(e),
     deadline,
     interval: pollInterval(),
@@ -397,7 +397,7 @@ async function untilStopped(
   name: string,
   deadline: number,
 ): Promise<LiveEndpoint | undefined> {
-  return waitFor(() => getOrUndefined(id), {
+  return waitFor(yotta().endpoints.watcher.ofOrGone(id), {
     done: (e) => e === undefined || e.status === "STOPPED",
     failed: (e) => e?.status === "TERMINATED",
     deadline,
@@ -420,11 +420,16 @@ async function untilReady(
   deadline: number,
 ): Promise<LiveEndpoint> {
   const client = yotta();
+  const watched = client.endpoints.watcher.of(id);
+  // The workers are read only for an endpoint RUNNING short of them, one call per endpoint.
+  const observe = async (endpoint: LiveEndpoint): Promise<Observed> => {
+    if (endpoint.status !== "RUNNING" || isReady(endpoint, workers)) return { endpoint };
+    return { endpoint, workers: await client.endpoints.listWorkers(id) };
+  };
   const observed = await waitFor(
-    async (): Promise<Observed> => {
-      const endpoint = await client.endpoints.get(id);
-      if (endpoint.status !== "RUNNING" || isReady(endpoint, workers)) return { endpoint };
-      return { endpoint, workers: await client.endpoints.listWorkers(id) };
+    {
+      get: async () => observe(await watched.get()),
+      next: async (afterMs, signal) => observe(await watched.next(afterMs, signal)),
     },
     {
       done: (o) => isReady(o.endpoint, workers),
@@ -666,8 +671,9 @@ function gone(id: string): never {
   throw new Error(`endpoint ${id} was deleted while it was being updated`);
 }
 
+/** The endpoint as it is now, read in the watcher's next round (shared with concurrent reads). */
 function getOrUndefined(id: string): Promise<LiveEndpoint | undefined> {
-  return unlessGone(yotta().endpoints.get(id));
+  return unlessGone(yotta().endpoints.watcher.get(id));
 }
 
 function cmp(a: string, b: string): number {

@@ -304,7 +304,7 @@ export async function update(
 ): Promise<pulumi.dynamic.UpdateResult> {
   const inputs = PodInputs.parse(storedInputs(news));
   const deadline = deadlineFor("update", inputs.timeouts, TIMEOUTS);
-  const live = await yotta().pods.get(id);
+  const live = await yotta().pods.watcher.get(id);
   // Placement never changes in place (a change replaces), so what the pod got stays as recorded.
   const obtained = obtainedFrom(inputs, olds);
   const settled = await settle(live, inputs, obtained, deadline, news);
@@ -323,7 +323,7 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
     if (isNotFound(err)) return;
     throw err;
   }
-  await waitFor(() => getOrUndefined(id), {
+  await waitFor(client.pods.watcher.ofOrGone(id), {
     done: (p) => p === undefined || p.status === "TERMINATED",
     failed: () => false,
     deadline,
@@ -345,7 +345,7 @@ async function settle(
   const name = inputs.name ?? pod.id;
   let current = pod;
   try {
-    current = await waitFor(() => client.pods.get(pod.id), {
+    current = await waitFor(client.pods.watcher.of(pod.id), {
       done: (p) => p.status === "RUNNING" || isPodPaused(p),
       failed: (p) => p.status === "FAILED" || p.status === "TERMINATED",
       deadline,
@@ -355,7 +355,7 @@ async function settle(
     });
     if (inputs.running && isPodPaused(current)) {
       await client.pods.resume(pod.id);
-      current = await waitFor(() => client.pods.get(pod.id), {
+      current = await waitFor(client.pods.watcher.of(pod.id), {
         done: (p) => p.status === "RUNNING",
         failed: (p) => p.status === "FAILED" || p.status === "TERMINATED",
         deadline,
@@ -365,7 +365,7 @@ async function settle(
       });
     } else if (!inputs.running && current.status === "RUNNING") {
       await client.pods.pause(pod.id);
-      current = await waitFor(() => client.pods.get(pod.id), {
+      current = await waitFor(client.pods.watcher.of(pod.id), {
         done: isPodPaused,
         failed: (p) => p.status === "FAILED" || p.status === "TERMINATED",
         deadline,
@@ -585,8 +585,9 @@ function desiredOnly(props: Record<string, unknown>): Record<string, unknown> {
   return desired;
 }
 
+/** The pod as it is now, read in the watcher's next round (shared with concurrent reads). */
 function getOrUndefined(id: string): Promise<LivePod | undefined> {
-  return unlessGone(yotta().pods.get(id));
+  return unlessGone(yotta().pods.watcher.get(id));
 }
 
 function cmp(a: string, b: string): number {

@@ -129,13 +129,13 @@ export async function update(
 ): Promise<pulumi.dynamic.UpdateResult> {
   const inputs = VmInputs.parse(storedInputs(news));
   const client = yotta();
-  const live = await client.vms.get(id);
+  const live = await client.vms.watcher.get(id);
   if (inputs.name !== undefined && inputs.name !== live.name) {
     await client.vms.rename(id, inputs.name);
     progress("vm", inputs.name, `renamed from ${live.name}`);
   }
   const storedTypeId = typeof olds.vmTypeId === "string" ? olds.vmTypeId : undefined;
-  return { outs: outputs(inputs, await client.vms.get(id), storedTypeId) };
+  return { outs: outputs(inputs, await client.vms.watcher.get(id), storedTypeId) };
 }
 
 export async function remove(id: string, props: Record<string, unknown>): Promise<void> {
@@ -161,7 +161,7 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
       const live = await getOrUndefined(id);
       if (!live || live.status === "terminated") return;
       if (live.status !== "initializing") throw err;
-      await waitFor(() => client.vms.get(id), {
+      await waitFor(client.vms.watcher.of(id), {
         done: (v) => v.status !== "initializing",
         deadline,
         interval: pollInterval(),
@@ -170,7 +170,7 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
       });
     }
   }
-  await waitFor(() => getOrUndefined(id), {
+  await waitFor(client.vms.watcher.ofOrGone(id), {
     done: (v) => v === undefined || v.status === "terminated",
     deadline,
     interval: pollInterval(),
@@ -274,7 +274,7 @@ async function untilRunning(
   const name = inputs.name ?? vm.id;
   let last = vm;
   try {
-    return await waitFor(() => yotta().vms.get(vm.id), {
+    return await waitFor(yotta().vms.watcher.of(vm.id), {
       done: (v) => v.status === "running",
       // There is no start call: a stopped or terminated VM will not run by waiting.
       failed: (v) => v.status === "terminated" || v.status === "stopped",
@@ -388,6 +388,7 @@ function storedInputs(props: Record<string, unknown>): Record<string, unknown> {
   return pickInputs(VmInputs, props);
 }
 
+/** The VM as it is now, read in the watcher's next round (shared with concurrent reads). */
 function getOrUndefined(id: string): Promise<LiveVm | undefined> {
-  return unlessGone(yotta().vms.get(id));
+  return unlessGone(yotta().vms.watcher.get(id));
 }

@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { Volume as LiveVolume, VolumeCreate } from "../client";
-import { isBusy, isNotFound, waitFor } from "../client";
+import { isBusy, isNotFound, type Polled, STORAGE_TYPES, waitFor } from "../client";
 import { checkInputs, type CheckResult, pickInputs } from "./check";
 import { pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
@@ -147,9 +147,9 @@ export async function read(
   id: string,
   props: Record<string, unknown>,
 ): Promise<pulumi.dynamic.ReadResult> {
-  const live = await getOrUndefined(id);
-  if (!live || live.status === "deleting") return {};
   const stored = VolumeInputs.parse(storedInputs(props));
+  const live = await getOrUndefined(id, stored.storageType);
+  if (!live || live.status === "deleting") return {};
   return {
     id,
     props: { ...outputs(stored, live), ...liveDesired(stored, desiredOf(live), REPORTED) },
@@ -165,7 +165,8 @@ export async function update(
   const deadline = deadlineFor("update", inputs.timeouts, TIMEOUTS);
   const client = yotta();
   const name = inputs.name ?? id;
-  let live = await client.volumes.get(id);
+  const watcher = client.volumes.watcher(inputs.storageType);
+  let live = await watcher.get(id);
 
   // The size to grow from: the live one, else (should the API leave it out) the recorded one.
   const current = live.sizeInGb ?? (typeof olds.sizeInGb === "number" ? olds.sizeInGb : undefined);
@@ -204,7 +205,7 @@ export async function update(
       (v) => v.status === "active" && (v.sizeInGb ?? target) === target,
     );
   } else {
-    live = await client.volumes.get(id);
+    live = await watcher.get(id);
   }
   return { outs: outputs(inputs, live) };
 }
@@ -223,7 +224,7 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
       if (isNotFound(err)) return;
       if (!isBusy(err)) throw err;
       // 12001: mounted, or still being created or resized. Say who mounts it, or wait it out.
-      const live = await getOrUndefined(id);
+      const live = await getOrUndefined(id, props.storageType);
       if (!live) return;
       if ((live.mountCount ?? 0) > 0) {
         throw new Error(
@@ -232,7 +233,7 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
         );
       }
       if (live.status !== "creating" && live.status !== "resizing") throw err;
-      await waitFor(() => client.volumes.get(id), {
+      await waitFor(watched(id, props.storageType), {
         done: (v) => v.status !== "creating" && v.status !== "resizing",
         deadline,
         interval: pollInterval(),
@@ -241,7 +242,7 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
       });
     }
   }
-  await waitFor(() => getOrUndefined(id), {
+  await waitFor(watchedOrGone(id, props.storageType), {
     done: (v) => v === undefined,
     failed: (v) => v?.status === "error",
     deadline,
@@ -264,10 +265,9 @@ async function untilActive(
   goal: string,
   done: (v: LiveVolume) => boolean = (v) => v.status === "active",
 ): Promise<LiveVolume> {
-  const client = yotta();
   const name = inputs.name ?? volume.id;
   try {
-    return await waitFor(() => client.volumes.get(volume.id), {
+    return await waitFor(watched(volume.id, inputs.storageType), {
       done,
       failed: (v) => v.status === "error" || v.status === "deleting",
       deadline,
@@ -276,7 +276,7 @@ async function untilActive(
       onProgress: (v) => progress("volume", name, v.status),
     });
   } catch (err) {
-    const last = (await getOrUndefined(volume.id)) ?? volume;
+    const last = (await getOrUndefined(volume.id, inputs.storageType)) ?? volume;
     throw new ResourceInitError(
       `volume ${name} (${volume.id}) did not ${goal}: ${(err as Error).message}`,
       volume.id,
@@ -381,7 +381,7 @@ async function mountersOf(volume: LiveVolume): Promise<string> {
   const count = volume.mountCount ?? 0;
   let pods: string[];
   try {
-    pods = (await yotta().pods.list())
+    pods = (await yotta().pods.watcher.list())
       .filter(
         (p) =>
           p.status !== "TERMINATED" && (p.persistentVolumes ?? []).some((v) => v.id === volume.id),
@@ -402,6 +402,33 @@ function storedInputs(props: Record<string, unknown>): Record<string, unknown> {
   return pickInputs(VolumeShape, props);
 }
 
-function getOrUndefined(id: string): Promise<LiveVolume | undefined> {
-  return unlessGone(yotta().volumes.get(id));
+/**
+ * The volume as it is now. With its storage type known (a list covers one), read in that type's
+ * watcher round, shared with concurrent reads; else on its own.
+ */
+function getOrUndefined(id: string, storageType?: unknown): Promise<LiveVolume | undefined> {
+  const watcher = watcherOf(storageType);
+  return unlessGone(watcher ? watcher.get(id) : yotta().volumes.get(id));
+}
+
+/** `waitFor`'s source for the volume: its storage type's watcher, else its own GETs. */
+function watched(
+  id: string,
+  storageType: unknown,
+): Polled<LiveVolume> | (() => Promise<LiveVolume>) {
+  return watcherOf(storageType)?.of(id) ?? (() => yotta().volumes.get(id));
+}
+
+function watchedOrGone(
+  id: string,
+  storageType: unknown,
+): Polled<LiveVolume | undefined> | (() => Promise<LiveVolume | undefined>) {
+  return watcherOf(storageType)?.ofOrGone(id) ?? (() => getOrUndefined(id));
+}
+
+/** Read leniently: a stored storage type from an older release may be missing or unknown. */
+function watcherOf(storageType: unknown) {
+  return STORAGE_TYPES.includes(storageType as StorageType)
+    ? yotta().volumes.watcher(storageType as StorageType)
+    : undefined;
 }

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { Id, Str, Timestamp, caseless, list, optional } from "../core/fields";
 import { path, type RequestOptions, type Transport } from "../core/http";
+import { Watcher } from "../core/watch";
 import { CREDENTIAL_TYPES, CredentialTypeIn, Secret, ShortName } from "../core/rules";
 import { parseRequest } from "../core/validation";
 import { createdResource } from "./created";
@@ -48,9 +49,16 @@ export type Credential = z.output<typeof Credential>;
 
 export class Credentials {
   readonly #http: Transport;
+  /** Shared rounds of reads for every caller of this client (client/core/watch.ts). */
+  readonly watcher: Watcher<Credential>;
 
   constructor(http: Transport) {
     this.#http = http;
+    this.watcher = new Watcher({
+      list: () => this.list(),
+      get: (id) => this.get(id),
+      idOf: (credential) => credential.id,
+    });
   }
 
   /** Stores a credential; names are unique, so {@link findByName} finds it again. */
@@ -119,7 +127,9 @@ export class Credentials {
     });
   }
 
+  /** Credentials with this name; without `options`, from a list shared with the watcher's callers. */
   async findByName(name: string, options?: RequestOptions): Promise<Credential[]> {
-    return (await this.list(options)).filter((c) => c.name === name);
+    const credentials = options ? await this.list(options) : await this.watcher.list();
+    return credentials.filter((c) => c.name === name);
   }
 }

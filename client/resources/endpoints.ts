@@ -18,6 +18,7 @@ import {
   status,
 } from "../core/fields";
 import { path, type RequestOptions, type Transport } from "../core/http";
+import { Watcher } from "../core/watch";
 import { DEFAULT_PAGE_SIZE, Paginated, pageOf } from "../core/paginate";
 import {
   EndpointContainerVolume,
@@ -307,10 +308,17 @@ export class Tasks {
 export class Endpoints {
   readonly #http: Transport;
   readonly tasks: Tasks;
+  /** Shared rounds of reads for every caller of this client (client/core/watch.ts). */
+  readonly watcher: Watcher<Endpoint>;
 
   constructor(http: Transport) {
     this.#http = http;
     this.tasks = new Tasks(http);
+    this.watcher = new Watcher({
+      list: () => this.list(),
+      get: (id) => this.get(id),
+      idOf: (endpoint) => endpoint.id,
+    });
   }
 
   /**
@@ -450,7 +458,8 @@ export class Endpoints {
 
   /** Endpoints with exactly this name. */
   async findByName(name: string, options?: RequestOptions): Promise<Endpoint[]> {
-    return (await this.list({}, options)).filter((e) => e.name === name);
+    const endpoints = options ? await this.list({}, options) : await this.watcher.list();
+    return endpoints.filter((e) => e.name === name);
   }
 
   async #action(id: string, action: "stop" | "start", options?: RequestOptions): Promise<void> {

@@ -14,6 +14,7 @@ import {
   status,
 } from "../core/fields";
 import { path, type RequestOptions, type Transport } from "../core/http";
+import { Watcher } from "../core/watch";
 import {
   DISTINCT_PORTS,
   EnvVars,
@@ -211,9 +212,19 @@ export interface PodListFilter {
 
 export class Pods {
   readonly #http: Transport;
+  /**
+   * Shared rounds of reads for every caller of this client: waits, refreshes and name lookups
+   * of many pods cost one list (client/core/watch.ts).
+   */
+  readonly watcher: Watcher<Pod>;
 
   constructor(http: Transport) {
     this.#http = http;
+    this.watcher = new Watcher({
+      list: () => this.list(),
+      get: (id) => this.get(id),
+      idOf: (pod) => pod.id,
+    });
   }
 
   /**
@@ -281,9 +292,13 @@ export class Pods {
     await this.#action(id, "resume", options);
   }
 
-  /** Pods with exactly this name (names are not unique), terminated ones included. */
+  /**
+   * Pods with exactly this name (names are not unique), terminated ones included, from a list
+   * made after the call; without `options`, a list shared with the watcher's other callers.
+   */
   async findByName(name: string, options?: RequestOptions): Promise<Pod[]> {
-    return (await this.list({}, options)).filter((p) => p.name === name);
+    const pods = options ? await this.list({}, options) : await this.watcher.list();
+    return pods.filter((p) => p.name === name);
   }
 
   async #action(id: string, action: "pause" | "resume", options?: RequestOptions): Promise<void> {

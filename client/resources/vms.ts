@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { Bool, Id, IdRef, Int, Num, Str, Timestamp, list, optional, status } from "../core/fields";
 import { path, type RequestOptions, type Transport } from "../core/http";
+import { Watcher } from "../core/watch";
 import { DEFAULT_PAGE_SIZE, Paginated, pageOf } from "../core/paginate";
 import { Region, VolumeMountPaths, displayName } from "../core/rules";
 import { parseRequest } from "../core/validation";
@@ -76,9 +77,16 @@ export interface VmListFilter {
 
 export class Vms {
   readonly #http: Transport;
+  /** Shared rounds of reads for every caller of this client (client/core/watch.ts). */
+  readonly watcher: Watcher<Vm>;
 
   constructor(http: Transport) {
     this.#http = http;
+    this.watcher = new Watcher({
+      list: () => this.list().toArray(),
+      get: (id) => this.get(id),
+      idOf: (vm) => vm.id,
+    });
   }
 
   /** GPU types and where each can be had now: the only availability lookup. */
@@ -164,10 +172,12 @@ export class Vms {
     });
   }
 
-  /** VMs with exactly this name, terminated ones included. */
+  /**
+   * VMs with exactly this name, terminated ones included, from a list made after the call;
+   * without `options`, a list shared with the watcher's other callers.
+   */
   async findByName(name: string, options?: RequestOptions): Promise<Vm[]> {
-    const found: Vm[] = [];
-    for await (const vm of this.list({}, options)) if (vm.name === name) found.push(vm);
-    return found;
+    const vms = options ? await this.list({}, options).toArray() : await this.watcher.list();
+    return vms.filter((vm) => vm.name === name);
   }
 }

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { Id, Int, Num, Str, Timestamp, caseless, optional, renamed, status } from "../core/fields";
 import { path, type RequestOptions, type Transport } from "../core/http";
+import { Watcher } from "../core/watch";
 import { DEFAULT_PAGE_SIZE, Paginated, pageOf } from "../core/paginate";
 import {
   Region,
@@ -72,9 +73,27 @@ export type Volume = z.output<typeof Volume>;
 
 export class Volumes {
   readonly #http: Transport;
+  readonly #watchers = new Map<StorageType, Watcher<Volume>>();
 
   constructor(http: Transport) {
     this.#http = http;
+  }
+
+  /**
+   * Shared rounds of reads of one storage type for every caller of this client (a list covers
+   * one storage type; client/core/watch.ts).
+   */
+  watcher(storageType: StorageType): Watcher<Volume> {
+    let watcher = this.#watchers.get(storageType);
+    if (!watcher) {
+      watcher = new Watcher({
+        list: () => this.list({ storageType }).toArray(),
+        get: (id) => this.get(id),
+        idOf: (volume) => volume.id,
+      });
+      this.#watchers.set(storageType, watcher);
+    }
+    return watcher;
   }
 
   /** Creates a volume; names are unique per account, so {@link findByName} finds it again. */
@@ -184,9 +203,10 @@ export class Volumes {
   ): Promise<Volume[]> {
     const found: Volume[] = [];
     for (const type of storageType ? [storageType] : STORAGE_TYPES) {
-      for await (const volume of this.list({ storageType: type }, options)) {
-        if (volume.name === name) found.push(volume);
-      }
+      const volumes = options
+        ? await this.list({ storageType: type }, options).toArray()
+        : await this.watcher(type).list();
+      found.push(...volumes.filter((volume) => volume.name === name));
     }
     return found;
   }

@@ -105,6 +105,13 @@ interface Answer {
   text: string | undefined;
 }
 
+/** Pacing after 429s (see `Transport`): the first spacing, the widest, how often it may widen. */
+export const PACE_MIN_MS = 50;
+export const PACE_MAX_MS = 1_000;
+export const PACE_WINDOW_MS = 1_000;
+/** What each answer that is not a 429 multiplies the spacing by. */
+export const PACE_EASE = 0.95;
+
 export class Transport {
   readonly #apiKey: string;
   readonly #settings: Omit<TransportSettings, "apiKey">;
@@ -118,6 +125,16 @@ export class Transport {
    * instead of each call finding the limit on its own.
    */
   #notBefore = 0;
+  /**
+   * After a 429 the client also paces itself: at least this many ms between two sends. It
+   * doubles (from {@link PACE_MIN_MS} up to {@link PACE_MAX_MS}) at most once per
+   * {@link PACE_WINDOW_MS} of 429s, and shrinks by {@link PACE_EASE} with every answer that is
+   * not one, back to 0. So a process with many calls settles just under the server's rate
+   * instead of sending bursts that come back refused. 0 until the first 429.
+   */
+  #spacingMs = 0;
+  #slowedAt = Number.NEGATIVE_INFINITY;
+  #nextSlotAt = 0;
 
   constructor(settings: TransportSettings) {
     const { apiKey, ...rest } = settings;
@@ -137,15 +154,23 @@ export class Transport {
     let failures = 0;
     let rateLimits = 0;
     for (;;) {
-      await this.#passGate(spec, deadlineMs ?? startedMs + retry.rateLimitBudgetMs);
+      const sendBy = deadlineMs ?? startedMs + retry.rateLimitBudgetMs;
+      await this.#passGate(spec, sendBy);
+      await this.#takeSlot(spec, deadlineMs);
       try {
-        return await this.#attempt(spec);
+        const data = await this.#attempt(spec);
+        this.#ease();
+        return data;
       } catch (error) {
         const rateLimited = RateLimitedError.isInstance(error);
         if (rateLimited) {
           rateLimits++;
           this.#holdGate(error.retryAfterMs);
-        } else failures++;
+          this.#slowDown();
+        } else {
+          failures++;
+          this.#ease();
+        }
         const state = { kind: spec.kind, failures, rateLimits, startedMs, deadlineMs };
         const plan = planRetry(error, { ...state, nowMs: this.#now() }, retry, this.#random);
         if (!plan.retry) {
@@ -171,6 +196,39 @@ export class Transport {
         await this.#pause(spec, plan.delayMs, "to retry");
       }
     }
+  }
+
+  /** A 429: widen the spacing, once per window however many calls were turned away together. */
+  #slowDown(): void {
+    const now = this.#now();
+    if (now - this.#slowedAt < PACE_WINDOW_MS) return;
+    this.#slowedAt = now;
+    this.#spacingMs = Math.min(PACE_MAX_MS, Math.max(PACE_MIN_MS, this.#spacingMs * 2));
+  }
+
+  /** An answer that was not a 429: narrow the spacing a little. */
+  #ease(): void {
+    if (this.#spacingMs === 0) return;
+    const next = this.#spacingMs * PACE_EASE;
+    this.#spacingMs = next < PACE_MIN_MS / 2 ? 0 : next;
+  }
+
+  /**
+   * Waits for this call's turn while the client paces itself; fails, without sending, when the
+   * turn would come after the caller's deadline.
+   */
+  async #takeSlot(spec: CallSpec<z.ZodType>, deadlineMs: number | undefined): Promise<void> {
+    if (this.#spacingMs === 0) return;
+    const now = this.#now();
+    const slot = Math.max(now, this.#nextSlotAt);
+    if (deadlineMs !== undefined && slot >= deadlineMs && slot > now) {
+      throw new RateLimitedError(
+        `${spec.call}: not sent: the client is pacing itself after rate limits, and its turn would come after the call's deadline`,
+        { call: spec.call, retryAfterMs: slot - now },
+      );
+    }
+    this.#nextSlotAt = slot + this.#spacingMs;
+    if (slot > now) await this.#pause(spec, slot - now, "for its turn under the rate limit");
   }
 
   /** Closes the gate for what the server asked (capped like a retry's wait). */

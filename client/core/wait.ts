@@ -63,8 +63,15 @@ export interface WaitOptions<T> {
  * watcher's shared round comes.
  */
 export interface Polled<T> {
-  get(): Promise<T>;
-  next(afterMs: number, signal?: AbortSignal): Promise<T>;
+  get(options?: PollOptions): Promise<T>;
+  next(afterMs: number, options?: PollOptions): Promise<T>;
+}
+
+/** What `waitFor` tells a {@link Polled} source with each call. */
+export interface PollOptions {
+  signal?: AbortSignal;
+  /** The wait's deadline (epoch ms), for the calls made to serve it. */
+  deadline?: number;
 }
 
 /** Polls `get` until `done`, `failed`, the deadline or the signal; see the module comment. */
@@ -72,11 +79,13 @@ export async function waitFor<T>(
   source: (() => Promise<T>) | Polled<T>,
   options: WaitOptions<T>,
 ): Promise<T> {
-  const get = typeof source === "function" ? source : () => source.get();
-  const next = typeof source === "function" ? undefined : source.next.bind(source);
   const what = options.describe ?? "the resource";
   const statusOf = options.status ?? defaultStatus;
   const deadline = deadlineOf(options);
+  const polled = { signal: options.signal, deadline };
+  const get = typeof source === "function" ? source : () => source.get(polled);
+  const next =
+    typeof source === "function" ? undefined : (afterMs: number) => source.next(afterMs, polled);
   const interval = intervalOf(options.interval);
   let pause = interval.initialMs;
   let lastStatus: string | undefined;
@@ -124,7 +133,7 @@ export async function waitFor<T>(
         : error;
     };
     if (next) {
-      value = await next(wait, options.signal).catch(stopped);
+      value = await next(wait).catch(stopped);
     } else {
       await sleep(wait, options.signal).catch(() => {
         throw aborted(what, lastStatus);

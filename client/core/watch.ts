@@ -18,14 +18,18 @@
  *   GETs. One round runs at a time.
  */
 import { AbortedError, isNotFound } from "./errors";
+import type { RequestOptions } from "./http";
 import type { Polled } from "./wait";
 
-/** The calls of one kind the watcher makes. */
+/**
+ * The calls of one kind the watcher makes. Each gets the latest deadline of the requests it
+ * serves, so a rate-limited call is retried as long as one of them may still wait.
+ */
 export interface WatchSource<T> {
   /** Every resource of the kind the list call returns. */
-  list(): Promise<T[]>;
+  list(options?: RequestOptions): Promise<T[]>;
   /** One resource by id; rejects as the client does (a not-found error when it is gone). */
-  get(id: string): Promise<T>;
+  get(id: string, options?: RequestOptions): Promise<T>;
   idOf(resource: T): string;
 }
 
@@ -38,6 +42,8 @@ interface Request<T> {
   /** Absent: the whole list. */
   id?: string;
   dueAt: number;
+  /** The caller's own deadline (epoch ms), if it has one. */
+  deadline?: number;
   resolve: (value: T | T[]) => void;
   reject: (error: unknown) => void;
   signal?: AbortSignal;
@@ -52,6 +58,13 @@ export interface WatcherStats {
 }
 
 export const DEFAULT_GATHER_MS = 20;
+
+/** What a caller of the watcher may pass. */
+export interface WatchOptions {
+  signal?: AbortSignal;
+  /** The caller's deadline (epoch ms): the calls serving it are retried through 429s until then. */
+  deadline?: number;
+}
 
 export class Watcher<T> {
   readonly #source: WatchSource<T>;
@@ -68,26 +81,29 @@ export class Watcher<T> {
   }
 
   /** The resource as it is now, from the next round; rejects like the client's `get`. */
-  get(id: string, signal?: AbortSignal): Promise<T> {
-    return this.#request<T>(id, this.#gatherMs, signal);
+  get(id: string, options: WatchOptions = {}): Promise<T> {
+    return this.#request<T>(id, this.#gatherMs, options);
   }
 
   /**
    * The resource from a round at most `afterMs` from now (sooner when another caller's round
    * comes first): for a waiter, in place of a pause and a `get`.
    */
-  next(id: string, afterMs: number, signal?: AbortSignal): Promise<T> {
-    return this.#request<T>(id, Math.max(0, afterMs), signal);
+  next(id: string, afterMs: number, options: WatchOptions = {}): Promise<T> {
+    return this.#request<T>(id, Math.max(0, afterMs), options);
   }
 
   /** Every resource of the kind, from a list call made after this one was asked for. */
-  list(signal?: AbortSignal): Promise<T[]> {
-    return this.#request<T[]>(undefined, this.#gatherMs, signal);
+  list(options: WatchOptions = {}): Promise<T[]> {
+    return this.#request<T[]>(undefined, this.#gatherMs, options);
   }
 
   /** One resource as `waitFor`'s source: waiting on it shares the watcher's rounds. */
   of(id: string): Polled<T> {
-    return { get: () => this.get(id), next: (afterMs, signal) => this.next(id, afterMs, signal) };
+    return {
+      get: (options) => this.get(id, options),
+      next: (afterMs, options) => this.next(id, afterMs, options),
+    };
   }
 
   /** The same, with `undefined` once the resource is gone (a GET answered not found). */
@@ -98,8 +114,8 @@ export class Watcher<T> {
         throw error;
       });
     return {
-      get: () => unlessGone(this.get(id)),
-      next: (afterMs, signal) => unlessGone(this.next(id, afterMs, signal)),
+      get: (options) => unlessGone(this.get(id, options)),
+      next: (afterMs, options) => unlessGone(this.next(id, afterMs, options)),
     };
   }
 
@@ -107,12 +123,14 @@ export class Watcher<T> {
     return { ...this.#stats };
   }
 
-  #request<R>(id: string | undefined, afterMs: number, signal?: AbortSignal): Promise<R> {
+  #request<R>(id: string | undefined, afterMs: number, options: WatchOptions): Promise<R> {
+    const { signal, deadline } = options;
     return new Promise<R>((resolve, reject) => {
       if (signal?.aborted) return reject(aborted(id));
       const request: Request<T> = {
         id,
         dueAt: Date.now() + afterMs,
+        deadline: deadline !== undefined && Number.isFinite(deadline) ? deadline : undefined,
         resolve: resolve as (value: T | T[]) => void,
         reject,
         signal,
@@ -180,7 +198,7 @@ export class Watcher<T> {
     if (wholeList || ids.length > 1) {
       this.#stats.lists++;
       try {
-        const resources = await this.#source.list();
+        const resources = await this.#source.list(callOptions(batch));
         listed = new Map(resources.map((r) => [this.#source.idOf(r), r]));
         for (const r of batch) if (r.id === undefined) r.resolve(resources);
       } catch (error) {
@@ -197,7 +215,7 @@ export class Watcher<T> {
         }
         this.#stats.gets++;
         try {
-          const resource = await this.#source.get(id);
+          const resource = await this.#source.get(id, callOptions(waiting));
           for (const r of waiting) r.resolve(resource);
         } catch (error) {
           for (const r of waiting) r.reject(error);
@@ -205,6 +223,16 @@ export class Watcher<T> {
       }),
     );
   }
+}
+
+/**
+ * The options of a call serving `requests`: the latest of their deadlines, or none (the client's
+ * own budget) when one of them has no deadline.
+ */
+function callOptions<T>(requests: Request<T>[]): RequestOptions | undefined {
+  const deadlines = requests.map((r) => r.deadline);
+  if (deadlines.some((d) => d === undefined)) return undefined;
+  return { deadline: Math.max(...(deadlines as number[])) };
 }
 
 function aborted(id: string | undefined): AbortedError {

@@ -55,8 +55,8 @@ export class Credentials {
   constructor(http: Transport) {
     this.#http = http;
     this.watcher = new Watcher({
-      list: () => this.list(),
-      get: (id) => this.get(id),
+      list: (options) => this.list(options),
+      get: (id, options) => this.get(id, options),
       idOf: (credential) => credential.id,
     });
   }

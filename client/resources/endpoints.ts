@@ -315,8 +315,8 @@ export class Endpoints {
     this.#http = http;
     this.tasks = new Tasks(http);
     this.watcher = new Watcher({
-      list: () => this.list(),
-      get: (id) => this.get(id),
+      list: (options) => this.list({}, options),
+      get: (id, options) => this.get(id, options),
       idOf: (endpoint) => endpoint.id,
     });
   }

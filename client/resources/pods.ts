@@ -221,8 +221,8 @@ export class Pods {
   constructor(http: Transport) {
     this.#http = http;
     this.watcher = new Watcher({
-      list: () => this.list(),
-      get: (id) => this.get(id),
+      list: (options) => this.list({}, options),
+      get: (id, options) => this.get(id, options),
       idOf: (pod) => pod.id,
     });
   }

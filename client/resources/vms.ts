@@ -83,8 +83,8 @@ export class Vms {
   constructor(http: Transport) {
     this.#http = http;
     this.watcher = new Watcher({
-      list: () => this.list().toArray(),
-      get: (id) => this.get(id),
+      list: (options) => this.list({}, options).toArray(),
+      get: (id, options) => this.get(id, options),
       idOf: (vm) => vm.id,
     });
   }

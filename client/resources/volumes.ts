@@ -87,8 +87,8 @@ export class Volumes {
     let watcher = this.#watchers.get(storageType);
     if (!watcher) {
       watcher = new Watcher({
-        list: () => this.list({ storageType }).toArray(),
-        get: (id) => this.get(id),
+        list: (options) => this.list({ storageType }, options).toArray(),
+        get: (id, options) => this.get(id, options),
         idOf: (volume) => volume.id,
       });
       this.#watchers.set(storageType, watcher);

@@ -9,7 +9,7 @@ import {
   Pods,
   type RetryPolicy,
 } from "../../../client";
-import { Transport } from "../../../client/core/http";
+import { PACE_MIN_MS, Transport } from "../../../client/core/http";
 import { envelope, stubServer, type Stub, type StubReply } from "./helpers";
 
 const POD = { id: "1", name: "p", status: "RUNNING" };
@@ -261,7 +261,43 @@ describe("the whole client slows down after a 429 with Retry-After", () => {
     expect(retriedAt).toHaveLength(12);
     expect(new Set(retriedAt).size).toBe(12);
     expect(Math.min(...retriedAt)).toBeGreaterThanOrEqual(1_000);
-    expect(Math.max(...retriedAt)).toBeLessThanOrEqual(1_200);
-    expect(Math.max(...retriedAt) - Math.min(...retriedAt)).toBeGreaterThan(150);
+    // Past the gate, the client paces itself: one send per PACE_MIN_MS at most.
+    const sorted = [...retriedAt].sort((a, b) => a - b);
+    for (const [i, t] of sorted.slice(1).entries()) {
+      // (less a little: each answer that is not a 429 narrows the spacing)
+      expect(t - sorted[i]!).toBeGreaterThan(PACE_MIN_MS / 2);
+    }
+    expect(Math.max(...retriedAt)).toBeLessThanOrEqual(1_200 + 11 * PACE_MIN_MS);
+  });
+});
+
+describe("after a 429 the client paces itself, then eases back", () => {
+  it("spaces its sends, widening once per window however many were refused together", async () => {
+    const time = new VirtualTime(false);
+    const r = await rig(time, (n) => (n < 8 ? tooMany("http", 1) : ok()));
+    const first = Array.from({ length: 8 }, (_, i) => r.pods.get(String(i)));
+    await until(() => time.waiting === 8);
+    await runUntilSettled(time, first);
+    // Eight refusals at once widen the spacing once: to PACE_MIN_MS, not 2^8 times that.
+    const retried = r.sentAt.slice(8).sort((a, b) => a - b);
+    const gaps = retried.slice(1).map((t, i) => t - retried[i]!);
+    expect(Math.max(...gaps)).toBeLessThan(2 * PACE_MIN_MS);
+    expect(Math.min(...gaps)).toBeGreaterThan(PACE_MIN_MS / 2);
+  });
+
+  it("narrows the spacing with each answer that is not a 429, back to none", async () => {
+    const time = new VirtualTime(true);
+    const r = await rig(time, (n) => (n === 0 ? tooMany("http", 1) : ok()));
+    await r.pods.get("1");
+    const retried = time.slept.length;
+    await r.pods.get("1");
+    // Paced: the next call waited for its turn.
+    const paced = time.slept.length - retried;
+    for (let i = 0; i < 30; i++) await r.pods.get("1");
+    const before = time.slept.length;
+    await Promise.all(Array.from({ length: 5 }, () => r.pods.get("1")));
+    // 0.95^30 of 50 ms is under half of it: the spacing is gone, nobody waits.
+    expect(paced).toBe(1);
+    expect(time.slept.length).toBe(before);
   });
 });

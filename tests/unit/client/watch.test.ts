@@ -1,6 +1,13 @@
 // The watcher (client/core/watch.ts): what its rounds call, and when. A fake source counts the
 // calls; jest's fake timers drive both the watcher and waitFor, so nothing races the wall clock.
-import { NotFoundError, ServerError, Watcher, waitFor, type WatchSource } from "../../../client";
+import {
+  NotFoundError,
+  ServerError,
+  Watcher,
+  waitFor,
+  type RequestOptions,
+  type WatchSource,
+} from "../../../client";
 
 interface Thing {
   id: string;
@@ -18,8 +25,12 @@ class FakeKind implements WatchSource<Thing> {
   /** Resolves the list calls by hand when set. */
   holdLists: (() => void)[] | undefined;
 
-  async list(): Promise<Thing[]> {
+  /** The deadline each call was given. */
+  readonly deadlines: (number | undefined)[] = [];
+
+  async list(options?: RequestOptions): Promise<Thing[]> {
     this.lists++;
+    this.deadlines.push(options?.deadline);
     if (this.holdLists) await new Promise<void>((resolve) => this.holdLists!.push(resolve));
     if (this.failLists) throw new ServerError("things.list: HTTP 502", { status: 502 });
     return [...this.records.values()]
@@ -27,8 +38,9 @@ class FakeKind implements WatchSource<Thing> {
       .map((r) => ({ ...r }));
   }
 
-  async get(id: string): Promise<Thing> {
+  async get(id: string, options?: RequestOptions): Promise<Thing> {
     this.gets.push(id);
+    this.deadlines.push(options?.deadline);
     const found = this.records.get(id);
     if (!found) throw new NotFoundError(`things.get: ${id} not found`, { code: 13000 });
     return { ...found };
@@ -198,7 +210,7 @@ test("an aborted waiter leaves the round without the others noticing", async () 
   const watcher = new Watcher(kind);
   kind.add("a", "b");
   const controller = new AbortController();
-  const aborted = watcher.next("a", 5_000, controller.signal).catch((e: unknown) => e);
+  const aborted = watcher.next("a", 5_000, { signal: controller.signal }).catch((e: unknown) => e);
   const kept = watcher.next("b", 5_000);
   controller.abort();
   expect(String(await aborted)).toContain("aborted");
@@ -206,4 +218,33 @@ test("an aborted waiter leaves the round without the others noticing", async () 
   await expect(kept).resolves.toEqual({ id: "b", status: "PENDING" });
   expect(kind.gets).toEqual(["b"]);
   expect(kind.lists).toBe(0);
+});
+
+test("each call carries the latest deadline of the waits it serves, so a 429 is retried until then", async () => {
+  const kind = new FakeKind();
+  const watcher = new Watcher(kind);
+  kind.add("a", "b");
+  const start = Date.now();
+  const waits = ["a", "b"].map((id, i) =>
+    waitFor(watcher.of(id), {
+      done: (t) => t.status === "RUNNING",
+      interval: INTERVAL,
+      timeoutMs: (i + 1) * 60_000,
+    }),
+  );
+  await pass(20);
+  expect(kind.deadlines).toEqual([start + 120_000]); // one list, for both
+  // A read without a deadline leaves the call to the client's own budget.
+  const read = watcher.get("a");
+  await pass(1_000);
+  await read;
+  expect(kind.deadlines.slice(-1)).toEqual([undefined]);
+  for (const id of ["a", "b"]) kind.records.get(id)!.status = "RUNNING";
+  await pass(10_000);
+  await Promise.all(waits);
+  // The lone GET for one waiter carries that waiter's own deadline.
+  const solo = waitFor(watcher.of("b"), { done: () => true, timeoutMs: 30_000 });
+  await pass(20);
+  await solo;
+  expect(kind.deadlines.slice(-1)).toEqual([Date.now() - 20 + 30_000]);
 });

@@ -1,0 +1,4 @@
+// The provider object the state of a endpoint names as `require("pulumi-yotta/provider/stored/endpoint")`.
+import { dispatchingProvider } from "./calls";
+
+export = dispatchingProvider("endpoint");

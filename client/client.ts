@@ -7,6 +7,7 @@ import { ConfigError } from "./core/errors";
 import { Transport } from "./core/http";
 import { debugSinkFromEnv, type DebugSink } from "./core/logging";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./core/retry";
+import type { WatcherOptions } from "./core/watch";
 import { Credentials } from "./resources/credentials";
 import { Endpoints } from "./resources/endpoints";
 import { Pods } from "./resources/pods";
@@ -49,6 +50,8 @@ export interface YottaClientOptions {
   dispatcher?: Dispatcher;
   /** Extra text for the User-Agent header, e.g. `my-ci-script/1.2`. */
   userAgent?: string;
+  /** How the kinds' watchers share their calls (`pods.watcher`, …; client/core/watch.ts). */
+  watch?: WatcherOptions;
 }
 
 export class YottaClient {
@@ -93,11 +96,12 @@ export class YottaClient {
       debug: debugSink(options.debug),
     });
     this.baseUrl = baseUrl.toString().replace(/\/$/, "");
-    this.pods = new Pods(transport);
-    this.endpoints = new Endpoints(transport);
-    this.volumes = new Volumes(transport);
-    this.credentials = new Credentials(transport);
-    this.vms = new Vms(transport);
+    const watch = options.watch;
+    this.pods = new Pods(transport, watch);
+    this.endpoints = new Endpoints(transport, watch);
+    this.volumes = new Volumes(transport, watch);
+    this.credentials = new Credentials(transport, watch);
+    this.vms = new Vms(transport, watch);
   }
 
   /** Closes the client's connection pool (not a dispatcher passed in). */

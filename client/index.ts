@@ -46,8 +46,14 @@ export type { ErrorKind, FailedResponse, YottaErrorDetails } from "./core/errors
 
 export { waitFor, DEFAULT_POLL_INTERVAL } from "./core/wait";
 export type { WaitOptions, PollInterval, Polled, PollOptions } from "./core/wait";
-export { Watcher, DEFAULT_GATHER_MS } from "./core/watch";
-export type { WatchSource, WatcherOptions, WatcherStats, WatchOptions } from "./core/watch";
+export { Watcher, DEFAULT_GATHER_MS, DEFAULT_MIN_GAP_MS } from "./core/watch";
+export type {
+  WatchSource,
+  WatcherOptions,
+  WatcherStats,
+  WatchOptions,
+  WatchStart,
+} from "./core/watch";
 
 export {
   shouldRetry,

@@ -1,5 +1,10 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { YottaClient, type PollInterval } from "../client";
+import {
+  DEFAULT_POLL_INTERVAL,
+  YottaClient,
+  type PollInterval,
+  type WatcherOptions,
+} from "../client";
 
 /** The real service; the emulator or a staging URL comes from `yotta:apiUrl` / `YOTTA_API_URL`. */
 export const DEFAULT_API_URL = "https://api.yottalabs.ai";
@@ -39,7 +44,12 @@ export function yotta(): YottaClient {
     );
   }
   const baseUrl = settings.apiUrl ?? nonEmpty(process.env.YOTTA_API_URL) ?? DEFAULT_API_URL;
-  client = new YottaClient({ apiKey, baseUrl, timeoutMs: requestTimeoutMs() });
+  client = new YottaClient({
+    apiKey,
+    baseUrl,
+    timeoutMs: requestTimeoutMs(),
+    watch: watchOptions(),
+  });
   return client;
 }
 
@@ -60,6 +70,22 @@ export function pollInterval(): PollInterval | undefined {
   const ms = positiveMs("YOTTA_POLL_INTERVAL_MS");
   if (ms === undefined) return undefined;
   return { initialMs: ms, maxMs: Math.max(ms, 10 * ms), factor: 1.5 };
+}
+
+/** The first pause of a wait whose start is known not to be settled (a delete just sent). */
+export function firstPollMs(): number {
+  return (pollInterval() ?? DEFAULT_POLL_INTERVAL).initialMs;
+}
+
+/**
+ * How the watchers share calls: the client's defaults (rounds at least 500 ms apart) against the
+ * real service; with `YOTTA_POLL_INTERVAL_MS`, rounds as close as half that interval, so the
+ * shortened polls against the emulator stay short.
+ */
+function watchOptions(): WatcherOptions | undefined {
+  const ms = positiveMs("YOTTA_POLL_INTERVAL_MS");
+  if (ms === undefined) return undefined;
+  return { gatherMs: Math.min(20, ms), minGapMs: ms / 2 };
 }
 
 /**

@@ -10,7 +10,7 @@ import {
   WaitTimeoutError,
 } from "../client";
 import { checkInputs, type CheckResult, pickInputs } from "./check";
-import { pollInterval, yotta } from "./config";
+import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
 import { diffByTable, sameValue, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
@@ -299,7 +299,7 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
       progress("endpoint", name, "the delete was refused because it is not stopped; stopping");
     }
   }
-  await waitFor(yotta().endpoints.watcher.ofOrGone(id), {
+  await waitFor(yotta().endpoints.watcher.ofOrGone(id, { firstAfterMs: firstPollMs() }), {
     done: (e) => e === undefined || e.status === "TERMINATED",
     deadline,
     interval: pollInterval(),

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Pod as LivePod, PodCreate } from "../client";
 import { isNotFound, isPodPaused, waitFor } from "../client";
 import { checkInputs, pickInputs, type CheckResult } from "./check";
-import { pollInterval, yotta } from "./config";
+import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
 import { diffByTable, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
@@ -323,7 +323,7 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
     if (isNotFound(err)) return;
     throw err;
   }
-  await waitFor(client.pods.watcher.ofOrGone(id), {
+  await waitFor(client.pods.watcher.ofOrGone(id, { firstAfterMs: firstPollMs() }), {
     done: (p) => p === undefined || p.status === "TERMINATED",
     failed: () => false,
     deadline,
@@ -345,7 +345,7 @@ async function settle(
   const name = inputs.name ?? pod.id;
   let current = pod;
   try {
-    current = await waitFor(client.pods.watcher.of(pod.id), {
+    current = await waitFor(client.pods.watcher.of(pod.id, { known: pod }), {
       done: (p) => p.status === "RUNNING" || isPodPaused(p),
       failed: (p) => p.status === "FAILED" || p.status === "TERMINATED",
       deadline,
@@ -355,7 +355,7 @@ async function settle(
     });
     if (inputs.running && isPodPaused(current)) {
       await client.pods.resume(pod.id);
-      current = await waitFor(client.pods.watcher.of(pod.id), {
+      current = await waitFor(client.pods.watcher.of(pod.id, { firstAfterMs: firstPollMs() }), {
         done: (p) => p.status === "RUNNING",
         failed: (p) => p.status === "FAILED" || p.status === "TERMINATED",
         deadline,
@@ -365,7 +365,7 @@ async function settle(
       });
     } else if (!inputs.running && current.status === "RUNNING") {
       await client.pods.pause(pod.id);
-      current = await waitFor(client.pods.watcher.of(pod.id), {
+      current = await waitFor(client.pods.watcher.of(pod.id, { firstAfterMs: firstPollMs() }), {
         done: isPodPaused,
         failed: (p) => p.status === "FAILED" || p.status === "TERMINATED",
         deadline,

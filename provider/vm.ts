@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Vm as LiveVm, VmType } from "../client";
 import { isBusy, isNotAllowed, isNotFound, waitFor } from "../client";
 import { checkInputs, type CheckResult, pickInputs } from "./check";
-import { pollInterval, yotta } from "./config";
+import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
 import { diffByTable, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
@@ -170,7 +170,7 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
       });
     }
   }
-  await waitFor(client.vms.watcher.ofOrGone(id), {
+  await waitFor(client.vms.watcher.ofOrGone(id, { firstAfterMs: firstPollMs() }), {
     done: (v) => v === undefined || v.status === "terminated",
     deadline,
     interval: pollInterval(),
@@ -274,7 +274,7 @@ async function untilRunning(
   const name = inputs.name ?? vm.id;
   let last = vm;
   try {
-    return await waitFor(yotta().vms.watcher.of(vm.id), {
+    return await waitFor(yotta().vms.watcher.of(vm.id, { known: vm }), {
       done: (v) => v.status === "running",
       // There is no start call: a stopped or terminated VM will not run by waiting.
       failed: (v) => v.status === "terminated" || v.status === "stopped",

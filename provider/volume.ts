@@ -1,9 +1,16 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { Volume as LiveVolume, VolumeCreate } from "../client";
-import { isBusy, isNotFound, type Polled, STORAGE_TYPES, waitFor } from "../client";
+import {
+  isBusy,
+  isNotFound,
+  type Polled,
+  type WatchStart,
+  STORAGE_TYPES,
+  waitFor,
+} from "../client";
 import { checkInputs, type CheckResult, pickInputs } from "./check";
-import { pollInterval, yotta } from "./config";
+import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
 import { diffByTable, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
@@ -242,7 +249,7 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
       });
     }
   }
-  await waitFor(watchedOrGone(id, props.storageType), {
+  await waitFor(watchedOrGone(id, props.storageType, { firstAfterMs: firstPollMs() }), {
     done: (v) => v === undefined,
     failed: (v) => v?.status === "error",
     deadline,
@@ -422,8 +429,9 @@ function watched(
 function watchedOrGone(
   id: string,
   storageType: unknown,
+  start?: WatchStart<LiveVolume>,
 ): Polled<LiveVolume | undefined> | (() => Promise<LiveVolume | undefined>) {
-  return watcherOf(storageType)?.ofOrGone(id) ?? (() => getOrUndefined(id));
+  return watcherOf(storageType)?.ofOrGone(id, start) ?? (() => getOrUndefined(id));
 }
 
 /** Read leniently: a stored storage type from an older release may be missing or unknown. */

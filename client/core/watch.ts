@@ -13,9 +13,9 @@
  * - **When rounds run.** A read or a list request is due `gatherMs` after it was made, so the
  *   reads of one deployment step that arrive together share a round. A waiter asks for its next
  *   record after its own pause (see `waitFor`'s `next`). A round starts when the earliest request
- *   is due and serves the others early, so waiters end up observed together, at the pace of the
- *   one that polls most often: N pods waiting for a status cost one list per interval, not N
- *   GETs. One round runs at a time.
+ *   is due, but never sooner than `minGapMs` after the last one started, and serves the others
+ *   early, so waiters end up observed together, at the pace of the one that polls most often:
+ *   N pods waiting for a status cost one list per interval, not N GETs. One round runs at a time.
  */
 import { AbortedError, isNotFound } from "./errors";
 import type { RequestOptions } from "./http";
@@ -36,6 +36,12 @@ export interface WatchSource<T> {
 export interface WatcherOptions {
   /** How long a read waits for others to share its round; default 20 ms. */
   gatherMs?: number;
+  /**
+   * The shortest time between the starts of two rounds; default 500 ms. Requests due sooner
+   * wait for it, so a burst of creates, reads or deletes arriving one after another over a
+   * second or two shares a few rounds instead of making one each.
+   */
+  minGapMs?: number;
 }
 
 interface Request<T> {
@@ -58,6 +64,13 @@ export interface WatcherStats {
 }
 
 export const DEFAULT_GATHER_MS = 20;
+export const DEFAULT_MIN_GAP_MS = 500;
+
+/** How a wait on one resource starts (see {@link Watcher.of}). */
+export interface WatchStart<T> {
+  known?: T;
+  firstAfterMs?: number;
+}
 
 /** What a caller of the watcher may pass. */
 export interface WatchOptions {
@@ -69,6 +82,8 @@ export interface WatchOptions {
 export class Watcher<T> {
   readonly #source: WatchSource<T>;
   readonly #gatherMs: number;
+  readonly #minGapMs: number;
+  #lastRoundAt = Number.NEGATIVE_INFINITY;
   #pending: Request<T>[] = [];
   #running = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -78,6 +93,7 @@ export class Watcher<T> {
   constructor(source: WatchSource<T>, options: WatcherOptions = {}) {
     this.#source = source;
     this.#gatherMs = options.gatherMs ?? DEFAULT_GATHER_MS;
+    this.#minGapMs = options.minGapMs ?? DEFAULT_MIN_GAP_MS;
   }
 
   /** The resource as it is now, from the next round; rejects like the client's `get`. */
@@ -98,24 +114,38 @@ export class Watcher<T> {
     return this.#request<T[]>(undefined, this.#gatherMs, options);
   }
 
-  /** One resource as `waitFor`'s source: waiting on it shares the watcher's rounds. */
-  of(id: string): Polled<T> {
+  /**
+   * One resource as `waitFor`'s source: waiting on it shares the watcher's rounds. With
+   * `known` (what a create just answered), the first poll is that value, without a call; with
+   * `firstAfterMs` (a delete or an action just sent: nothing has settled yet), the first poll
+   * waits that long, like any later one.
+   */
+  of(id: string, start: WatchStart<T> = {}): Polled<T> {
+    let first: WatchStart<T> | undefined = start;
+    const initial = (options?: WatchOptions): Promise<T> => {
+      const { known, firstAfterMs } = first ?? {};
+      first = undefined;
+      if (known !== undefined) return Promise.resolve(known);
+      if (firstAfterMs !== undefined) return this.next(id, firstAfterMs, options);
+      return this.get(id, options);
+    };
     return {
-      get: (options) => this.get(id, options),
+      get: (options) => initial(options),
       next: (afterMs, options) => this.next(id, afterMs, options),
     };
   }
 
   /** The same, with `undefined` once the resource is gone (a GET answered not found). */
-  ofOrGone(id: string): Polled<T | undefined> {
+  ofOrGone(id: string, start: WatchStart<T> = {}): Polled<T | undefined> {
+    const polled = this.of(id, start);
     const unlessGone = (read: Promise<T>): Promise<T | undefined> =>
       read.catch((error: unknown) => {
         if (isNotFound(error)) return undefined;
         throw error;
       });
     return {
-      get: (options) => unlessGone(this.get(id, options)),
-      next: (afterMs, options) => unlessGone(this.next(id, afterMs, options)),
+      get: (options) => unlessGone(polled.get(options)),
+      next: (afterMs, options) => unlessGone(polled.next(afterMs, options)),
     };
   }
 
@@ -155,7 +185,10 @@ export class Watcher<T> {
       this.#clearTimer();
       return;
     }
-    const dueAt = Math.min(...this.#pending.map((r) => r.dueAt));
+    const dueAt = Math.max(
+      Math.min(...this.#pending.map((r) => r.dueAt)),
+      this.#lastRoundAt + this.#minGapMs,
+    );
     if (this.#timer !== undefined && this.#timerDueAt <= dueAt) return;
     this.#clearTimer();
     this.#timerDueAt = dueAt;
@@ -177,6 +210,7 @@ export class Watcher<T> {
 
   async #round(): Promise<void> {
     this.#running = true;
+    this.#lastRoundAt = Date.now();
     const batch = this.#pending;
     this.#pending = [];
     for (const request of batch) {

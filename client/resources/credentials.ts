@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { Id, Str, Timestamp, caseless, list, optional } from "../core/fields";
 import { path, type RequestOptions, type Transport } from "../core/http";
-import { Watcher } from "../core/watch";
+import { Watcher, type WatcherOptions } from "../core/watch";
 import { CREDENTIAL_TYPES, CredentialTypeIn, Secret, ShortName } from "../core/rules";
 import { parseRequest } from "../core/validation";
 import { createdResource } from "./created";
@@ -52,13 +52,16 @@ export class Credentials {
   /** Shared rounds of reads for every caller of this client (client/core/watch.ts). */
   readonly watcher: Watcher<Credential>;
 
-  constructor(http: Transport) {
+  constructor(http: Transport, watch?: WatcherOptions) {
     this.#http = http;
-    this.watcher = new Watcher({
-      list: (options) => this.list(options),
-      get: (id, options) => this.get(id, options),
-      idOf: (credential) => credential.id,
-    });
+    this.watcher = new Watcher(
+      {
+        list: (options) => this.list(options),
+        get: (id, options) => this.get(id, options),
+        idOf: (credential) => credential.id,
+      },
+      watch,
+    );
   }
 
   /** Stores a credential; names are unique, so {@link findByName} finds it again. */

@@ -18,7 +18,7 @@ import {
   status,
 } from "../core/fields";
 import { path, type RequestOptions, type Transport } from "../core/http";
-import { Watcher } from "../core/watch";
+import { Watcher, type WatcherOptions } from "../core/watch";
 import { DEFAULT_PAGE_SIZE, Paginated, pageOf } from "../core/paginate";
 import {
   EndpointContainerVolume,
@@ -311,14 +311,17 @@ export class Endpoints {
   /** Shared rounds of reads for every caller of this client (client/core/watch.ts). */
   readonly watcher: Watcher<Endpoint>;
 
-  constructor(http: Transport) {
+  constructor(http: Transport, watch?: WatcherOptions) {
     this.#http = http;
     this.tasks = new Tasks(http);
-    this.watcher = new Watcher({
-      list: (options) => this.list({}, options),
-      get: (id, options) => this.get(id, options),
-      idOf: (endpoint) => endpoint.id,
-    });
+    this.watcher = new Watcher(
+      {
+        list: (options) => this.list({}, options),
+        get: (id, options) => this.get(id, options),
+        idOf: (endpoint) => endpoint.id,
+      },
+      watch,
+    );
   }
 
   /**

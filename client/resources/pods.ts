@@ -14,7 +14,7 @@ import {
   status,
 } from "../core/fields";
 import { path, type RequestOptions, type Transport } from "../core/http";
-import { Watcher } from "../core/watch";
+import { Watcher, type WatcherOptions } from "../core/watch";
 import {
   DISTINCT_PORTS,
   EnvVars,
@@ -218,13 +218,16 @@ export class Pods {
    */
   readonly watcher: Watcher<Pod>;
 
-  constructor(http: Transport) {
+  constructor(http: Transport, watch?: WatcherOptions) {
     this.#http = http;
-    this.watcher = new Watcher({
-      list: (options) => this.list({}, options),
-      get: (id, options) => this.get(id, options),
-      idOf: (pod) => pod.id,
-    });
+    this.watcher = new Watcher(
+      {
+        list: (options) => this.list({}, options),
+        get: (id, options) => this.get(id, options),
+        idOf: (pod) => pod.id,
+      },
+      watch,
+    );
   }
 
   /**

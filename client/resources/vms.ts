@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { Bool, Id, IdRef, Int, Num, Str, Timestamp, list, optional, status } from "../core/fields";
 import { path, type RequestOptions, type Transport } from "../core/http";
-import { Watcher } from "../core/watch";
+import { Watcher, type WatcherOptions } from "../core/watch";
 import { DEFAULT_PAGE_SIZE, Paginated, pageOf } from "../core/paginate";
 import { Region, VolumeMountPaths, displayName } from "../core/rules";
 import { parseRequest } from "../core/validation";
@@ -80,13 +80,16 @@ export class Vms {
   /** Shared rounds of reads for every caller of this client (client/core/watch.ts). */
   readonly watcher: Watcher<Vm>;
 
-  constructor(http: Transport) {
+  constructor(http: Transport, watch?: WatcherOptions) {
     this.#http = http;
-    this.watcher = new Watcher({
-      list: (options) => this.list({}, options).toArray(),
-      get: (id, options) => this.get(id, options),
-      idOf: (vm) => vm.id,
-    });
+    this.watcher = new Watcher(
+      {
+        list: (options) => this.list({}, options).toArray(),
+        get: (id, options) => this.get(id, options),
+        idOf: (vm) => vm.id,
+      },
+      watch,
+    );
   }
 
   /** GPU types and where each can be had now: the only availability lookup. */

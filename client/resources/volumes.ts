@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { Id, Int, Num, Str, Timestamp, caseless, optional, renamed, status } from "../core/fields";
 import { path, type RequestOptions, type Transport } from "../core/http";
-import { Watcher } from "../core/watch";
+import { Watcher, type WatcherOptions } from "../core/watch";
 import { DEFAULT_PAGE_SIZE, Paginated, pageOf } from "../core/paginate";
 import {
   Region,
@@ -74,9 +74,11 @@ export type Volume = z.output<typeof Volume>;
 export class Volumes {
   readonly #http: Transport;
   readonly #watchers = new Map<StorageType, Watcher<Volume>>();
+  readonly #watch: WatcherOptions | undefined;
 
-  constructor(http: Transport) {
+  constructor(http: Transport, watch?: WatcherOptions) {
     this.#http = http;
+    this.#watch = watch;
   }
 
   /**
@@ -86,11 +88,14 @@ export class Volumes {
   watcher(storageType: StorageType): Watcher<Volume> {
     let watcher = this.#watchers.get(storageType);
     if (!watcher) {
-      watcher = new Watcher({
-        list: (options) => this.list({ storageType }, options).toArray(),
-        get: (id, options) => this.get(id, options),
-        idOf: (volume) => volume.id,
-      });
+      watcher = new Watcher(
+        {
+          list: (options) => this.list({ storageType }, options).toArray(),
+          get: (id, options) => this.get(id, options),
+          idOf: (volume) => volume.id,
+        },
+        this.#watch,
+      );
       this.#watchers.set(storageType, watcher);
     }
     return watcher;

@@ -1,6 +1,7 @@
 // The watcher (client/core/watch.ts): what its rounds call, and when. A fake source counts the
 // calls; jest's fake timers drive both the watcher and waitFor, so nothing races the wall clock.
 import {
+  DEFAULT_MIN_GAP_MS,
   NotFoundError,
   ServerError,
   Watcher,
@@ -136,10 +137,36 @@ test("reads arriving together share one list; nothing is kept for the next read"
 
   kind.records.get("a")!.status = "RUNNING";
   const again = Promise.all([watcher.get("a"), watcher.get("b")]);
-  await pass(20);
+  await pass(DEFAULT_MIN_GAP_MS);
   expect((await again).map((t) => t.status)).toEqual(["RUNNING", "PENDING"]);
   expect(kind.lists).toBe(2);
   expect(kind.gets).toEqual([]);
+});
+
+test("rounds start at least minGapMs apart: reads arriving one after another share them", async () => {
+  const kind = new FakeKind();
+  const watcher = new Watcher(kind, { gatherMs: 20, minGapMs: 500 });
+  const ids = Array.from({ length: 20 }, (_, i) => `r${i}`);
+  kind.add(...ids);
+  const startedAt: number[] = [];
+  const list = kind.list.bind(kind);
+  kind.list = () => {
+    startedAt.push(Date.now());
+    return list();
+  };
+  // One read every 100 ms for two seconds: each would start a round of its own 20 ms later.
+  const reads: Promise<Thing>[] = [];
+  for (const id of ids) {
+    reads.push(watcher.get(id));
+    await pass(100);
+  }
+  await pass(1_000);
+  await expect(Promise.all(reads)).resolves.toHaveLength(20);
+  const rounds = kind.lists + kind.gets.length;
+  expect(rounds).toBeLessThanOrEqual(5);
+  for (const [i, t] of startedAt.slice(1).entries()) {
+    expect(t - startedAt[i]!).toBeGreaterThanOrEqual(500);
+  }
 });
 
 test("a resource missing from the list is read by id before it counts as gone", async () => {
@@ -163,7 +190,7 @@ test("a resource missing from the list is read by id before it counts as gone", 
   // Without `OrGone`, a gone resource rejects as the client's own get does.
   const gone = watcher.get("deleted");
   const rejected = expect(gone).rejects.toBeInstanceOf(NotFoundError);
-  await pass(20);
+  await pass(DEFAULT_MIN_GAP_MS);
   await rejected;
 });
 
@@ -200,7 +227,7 @@ test("a request made while a round runs is served by a later round, never by tha
   await pass(0);
   // The second requests get a round of their own, which starts after the first one ends.
   await first;
-  await pass(20);
+  await pass(DEFAULT_MIN_GAP_MS);
   expect((await second).map((t) => t.status)).toEqual(["RUNNING", "PENDING"]);
   expect(kind.lists).toBe(2);
 });
@@ -247,4 +274,34 @@ test("each call carries the latest deadline of the waits it serves, so a 429 is 
   await pass(20);
   await solo;
   expect(kind.deadlines.slice(-1)).toEqual([Date.now() - 20 + 30_000]);
+});
+
+test("a wait that starts from what a create answered makes no call for its first poll", async () => {
+  const kind = new FakeKind();
+  const watcher = new Watcher(kind);
+  kind.add("new");
+  const wait = waitFor(watcher.of("new", { known: { id: "new", status: "PENDING" } }), {
+    done: (t) => t.status === "RUNNING",
+    interval: INTERVAL,
+  });
+  await pass(500);
+  expect(kind.gets).toEqual([]);
+  kind.records.get("new")!.status = "RUNNING";
+  await pass(1_000);
+  await wait;
+  expect(kind.gets).toEqual(["new"]);
+});
+
+test("a wait after a delete polls first after firstAfterMs, not at once", async () => {
+  const kind = new FakeKind();
+  const watcher = new Watcher(kind);
+  const wait = waitFor(watcher.ofOrGone("gone", { firstAfterMs: 1_000 }), {
+    done: (t) => t === undefined,
+    interval: INTERVAL,
+  });
+  await pass(900);
+  expect(kind.gets).toEqual([]);
+  await pass(200);
+  await expect(wait).resolves.toBeUndefined();
+  expect(kind.gets).toEqual(["gone"]);
 });

@@ -25,8 +25,13 @@ async function existingPod(): Promise<string> {
 
 const count = (method: string, route: string) => h.cloud.admin.requests({ method, route }).length;
 
-/** The emulator logs a delayed request once it handles it: give the latency time to pass. */
-const latencyPassed = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms + 100));
+/** The emulator logs a delayed request once it handles it: wait until nothing is in flight. */
+const latencyPassed = (): Promise<void> => h.cloud.admin.idle();
+
+/** Resolves once `condition` holds, checking as the event loop turns. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}
 
 describe("retries of reads, deletes, updates and actions", () => {
   test.each([
@@ -221,7 +226,7 @@ describe("timeouts", () => {
     expect(TimeoutError.isInstance(error)).toBe(true);
     expect((error as Error).message).toContain("no response within 50 ms");
     expect(Date.now() - started).toBeLessThan(300);
-    await latencyPassed(300);
+    await latencyPassed();
     expect(count("GET", "/v2/pods/{id}")).toBe(2);
   });
 
@@ -229,7 +234,7 @@ describe("timeouts", () => {
     const hasty = h.clientWith({ timeoutMs: 50 });
     h.cloud.admin.setFaults([{ type: "latency", ms: 300, route: "POST /v2/pods" }]);
     await expect(hasty.pods.create(spec)).rejects.toMatchObject({ kind: "timeout" });
-    await latencyPassed(300);
+    await latencyPassed();
     expect(count("POST", "/v2/pods")).toBe(1);
   });
 
@@ -239,7 +244,7 @@ describe("timeouts", () => {
     await expect(h.client.pods.get(id, { timeoutMs: 30 })).rejects.toMatchObject({
       kind: "timeout",
     });
-    await latencyPassed(300);
+    await latencyPassed();
     expect(count("GET", "/v2/pods/{id}")).toBe(4);
   });
 
@@ -247,11 +252,12 @@ describe("timeouts", () => {
     const id = await existingPod();
     h.cloud.admin.setFaults([{ type: "latency", ms: 300, route: "GET /v2/pods/{id}" }]);
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 30);
-    await expect(h.client.pods.get(id, { signal: controller.signal })).rejects.toMatchObject({
-      kind: "aborted",
-    });
-    await latencyPassed(300);
+    const call = h.client.pods.get(id, { signal: controller.signal });
+    // Aborted while the emulator holds the request, whatever the machine's load.
+    await until(() => h.cloud.admin.faultsFired().byType.latency === 1);
+    controller.abort();
+    await expect(call).rejects.toMatchObject({ kind: "aborted" });
+    await latencyPassed();
     expect(count("GET", "/v2/pods/{id}")).toBe(1);
   });
 });

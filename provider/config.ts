@@ -1,13 +1,11 @@
 import type * as pulumi from "@pulumi/pulumi";
 import {
+  DEFAULT_BASE_URL,
   DEFAULT_POLL_INTERVAL,
   YottaClient,
   type PollInterval,
   type WatcherOptions,
 } from "../client";
-
-/** The real service; the emulator or a staging URL comes from `yotta:apiUrl` / `YOTTA_API_URL`. */
-export const DEFAULT_API_URL = "https://api.yottalabs.ai";
 
 interface Settings {
   apiKey?: string;
@@ -43,7 +41,8 @@ export function yotta(): YottaClient {
       "No Yotta API key: run `pulumi config set yotta:apiKey --secret` or set YOTTA_API_KEY.",
     );
   }
-  const baseUrl = settings.apiUrl ?? nonEmpty(process.env.YOTTA_API_URL) ?? DEFAULT_API_URL;
+  // The emulator or a staging URL from `yotta:apiUrl` / `YOTTA_API_URL`, else the real service.
+  const baseUrl = settings.apiUrl ?? nonEmpty(process.env.YOTTA_API_URL) ?? DEFAULT_BASE_URL;
   client = new YottaClient({
     apiKey,
     baseUrl,

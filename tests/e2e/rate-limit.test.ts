@@ -13,8 +13,10 @@ describe(`a ${REPLICAS}-pod fleet at 10 requests a second`, () => {
   beforeAll(async () => {
     t = await createYottaStack({
       name: "e2e-rate-limit",
-      emulator: { limits: { requestsPerSecond: 10, burst: 10 } },
-      // Polls every 200 ms (growing), with every pod in flight at once: far more than 10 a second.
+      // A burst of one: any two requests less than 100 ms apart meet the limit, as the fleet's 50
+      // creates and 50 deletes, sent by the engine at once, always are (the pods' polls share a
+      // list per round and would not).
+      emulator: { limits: { requestsPerSecond: 10, burst: 1 } },
       env: { YOTTA_POLL_INTERVAL_MS: "200" },
       program: async () => {
         const fleet = new yotta.GpuFleet("limited", {

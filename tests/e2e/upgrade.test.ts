@@ -19,6 +19,15 @@ import { apiCalls, apiWrites, liveRecords, stateResources } from "../support/yot
 
 const FIXTURES = path.join(repoRoot, "tests", "fixtures", "upgrade");
 
+/** The list call of each resource type (the last part of its type token). */
+const LIST_PATHS: Record<string, string> = {
+  Pod: "/v2/pods",
+  Endpoint: "/v2/serverless",
+  Volume: "/v2/volumes",
+  Credential: "/v2/container-registry-auths",
+  Vm: "/v2/vms",
+};
+
 /**
  * What the CHANGELOG announces a preview of an old stack will show, by the release that deployed
  * it: the engine's counts besides `same`. A release that changes old stacks on purpose says so in
@@ -150,10 +159,18 @@ describe.each(releases)("a stack deployed with %s, taken over by the current cod
     emulator.admin.clearRequests();
     const result = await stack.refresh({ expectNoChanges: true });
     expect(result.summary.resourceChanges).toEqual({ same: resourceCount });
-    // Every resource was read from the cloud, and nothing was written to it.
-    expect(apiCalls(emulator.admin).filter((c) => c.startsWith("GET "))).toHaveLength(
-      releaseTexts.size,
-    );
+    // Every resource was read from the cloud, by its own GET or by its kind's list (the reads
+    // of one kind arriving together share one), at most one call each, and nothing was written.
+    const reads = apiCalls(emulator.admin);
+    expect(reads.every((c) => c.startsWith("GET "))).toBe(true);
+    expect(reads.length).toBeLessThanOrEqual(releaseTexts.size);
+    for (const r of (await stateResources(t())).values()) {
+      const list = LIST_PATHS[r.type.slice(r.type.lastIndexOf(":") + 1)];
+      const readBy = reads.find(
+        (c) => c.endsWith(`/${r.id}`) || (list !== undefined && c.split("?")[0] === `GET ${list}`),
+      );
+      expect([r.name, readBy]).toEqual([r.name, expect.any(String)]);
+    }
     expect(apiWrites(emulator.admin)).toEqual([]);
   });
 

@@ -87,6 +87,8 @@ export async function driftReportOf(t: TestStack): Promise<DriftReport> {
 
 export interface StateResource {
   urn: string;
+  /** The resource type token, e.g. `pulumi-nodejs:dynamic:Resource` or a component's. */
+  type: string;
   /** The Pulumi name: the last part of the URN. */
   name: string;
   id?: string;

@@ -32,7 +32,7 @@ import {
   port,
 } from "../client/core/rules";
 import { CommonInputs, Environment, KNOWN_GPU_TYPES } from "./schemas";
-import { deadlineFor, Timeouts, type TimeoutDefaults } from "./timeouts";
+import { deadlineFor, deleteDeadline, type TimeoutDefaults } from "./timeouts";
 
 export { configure } from "./config";
 
@@ -276,9 +276,7 @@ export async function update(
 }
 
 export async function remove(id: string, props: Record<string, unknown>): Promise<void> {
-  // Read leniently: state written by an older release must never block a delete.
-  const timeouts = Timeouts.safeParse(props.timeouts);
-  const deadline = deadlineFor("delete", timeouts.success ? timeouts.data : undefined, TIMEOUTS);
+  const deadline = deleteDeadline(props, TIMEOUTS);
   const name = typeof props.name === "string" ? props.name : id;
   const client = yotta();
   for (let attempt = 1; ; attempt++) {

@@ -38,3 +38,16 @@ export function deadlineFor(
 ): number {
   return now + durationMs(timeouts?.[op] ?? defaults[op]);
 }
+
+/**
+ * The delete deadline from stored outputs, read leniently: state written by an older release (an
+ * unparsable `timeouts`) must never block a delete, so it falls back to the default.
+ */
+export function deleteDeadline(
+  props: Record<string, unknown>,
+  defaults: TimeoutDefaults,
+  now: number = Date.now(),
+): number {
+  const timeouts = Timeouts.safeParse(props.timeouts);
+  return deadlineFor("delete", timeouts.success ? timeouts.data : undefined, defaults, now);
+}

@@ -9,7 +9,7 @@ import {
   STRICT_NAME,
   withName,
 } from "../../../provider/naming";
-import { deadlineFor, durationMs, Timeouts } from "../../../provider/timeouts";
+import { deadlineFor, deleteDeadline, durationMs, Timeouts } from "../../../provider/timeouts";
 import { ResourceInitError } from "../../../provider/init-error";
 import { plain } from "../../../provider/plain";
 
@@ -211,6 +211,16 @@ describe("timeouts", () => {
     const defaults = { create: "20m", update: "10m", delete: "5m" };
     expect(deadlineFor("create", { create: "1m" }, defaults, 1000)).toBe(61_000);
     expect(deadlineFor("delete", undefined, defaults, 0)).toBe(300_000);
+  });
+
+  test.each([
+    { name: "the stored delete timeout", timeouts: { delete: "1m" }, ms: 60_000 },
+    { name: "no timeouts: the default", timeouts: undefined, ms: 300_000 },
+    { name: "unparsable (older state): the default", timeouts: "soon", ms: 300_000 },
+    { name: "an unknown operation: the default", timeouts: { read: "1m" }, ms: 300_000 },
+  ])("deleteDeadline: $name", ({ timeouts, ms }) => {
+    const defaults = { create: "20m", update: "10m", delete: "5m" };
+    expect(deleteDeadline({ timeouts }, defaults, 0)).toBe(ms);
   });
 });
 

@@ -5,7 +5,7 @@ import { isBusy, isNotFound } from "../client";
 import { checkInputs, type CheckResult, pickInputs } from "./check";
 import { yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
-import { diffByTable, type FieldTable, adoptIdRule } from "./diff";
+import { diffByTable, mismatches, type FieldTable, adoptIdRule } from "./diff";
 import { keepsExplicitName, NAME_RULES, withName } from "./naming";
 import { progress } from "./progress";
 import { liveDesired, unlessGone } from "./refresh";
@@ -117,7 +117,7 @@ function ownershipOf(inputs: CredentialInputs): Ownership<LiveCredential> {
     name,
     uniqueNames: true,
     named: () => yotta().credentials.findByName(name),
-    matches: (c) => mismatchesOf(c, inputs).length === 0,
+    matches: (c) => mismatches(desiredOf(c), inputs, MATCHED).length === 0,
   };
 }
 
@@ -183,10 +183,10 @@ async function adopt(inputs: CredentialInputs): Promise<LiveCredential> {
   const client = yotta();
   const live = await getOrUndefined(id);
   if (!live) throw new Error(`adoptId: credential ${id} does not exist`);
-  const mismatches = mismatchesOf(live, inputs, true);
-  if (mismatches.length > 0) {
+  const differences = mismatches(desiredOf(live), inputs, ["name", ...MATCHED]);
+  if (differences.length > 0) {
     throw new Error(
-      `adoptId: credential ${id} does not match the declared inputs: ${mismatches.join("; ")}`,
+      `adoptId: credential ${id} does not match the declared inputs: ${differences.join("; ")}`,
     );
   }
   // The stored secret cannot be read back to compare: set the declared one, so the state says
@@ -196,26 +196,11 @@ async function adopt(inputs: CredentialInputs): Promise<LiveCredential> {
   return client.credentials.watcher.get(id);
 }
 
-/** Declared fields the live credential reports differently (the name only when asked). */
-function mismatchesOf(
-  live: LiveCredential,
-  inputs: CredentialInputs,
-  includeName = false,
-): string[] {
-  const reported = desiredOf(live);
-  const out: string[] = [];
-  const fields = includeName
-    ? (["name", "type", "username"] as const)
-    : (["type", "username"] as const);
-  for (const field of fields) {
-    const actual = reported[field];
-    const declared = inputs[field];
-    if (actual !== undefined && declared !== undefined && actual !== declared) {
-      out.push(`${field} is ${JSON.stringify(actual)}, declared ${JSON.stringify(declared)}`);
-    }
-  }
-  return out;
-}
+/**
+ * What an existing credential must match to be the one a create made (found by its unique name)
+ * or, with the name, to be adopted. The secret is never reported, so it cannot be compared.
+ */
+const MATCHED = ["type", "username"] as const;
 
 /**
  * Who uses the credential, for an error message: live pods and endpoints that refer to it. Returns

@@ -75,3 +75,28 @@ export function adoptIdRule<T extends { adoptId?: string }>(
   const current = (olds as { id?: unknown }).id;
   return news.adoptId !== undefined && news.adoptId !== current ? "replace" : "update";
 }
+
+/**
+ * The fields a live resource reports differently from the declared inputs, each as `name is "a",
+ * declared "b"`: what refuses an adoption, and what tells that a resource found by name is not
+ * the one a create made. A field either side leaves out passes, as in `read`: the API omits what
+ * it does not report, and an input left unset accepts whatever the service chose.
+ */
+export function mismatches<T>(
+  reported: Partial<T>,
+  declared: Partial<T>,
+  fields: readonly (keyof T)[],
+): string[] {
+  const out: string[] = [];
+  for (const field of fields) {
+    const actual = reported[field];
+    const wanted = declared[field];
+    if (isAbsent(actual) || isAbsent(wanted) || sameValue(actual, wanted)) continue;
+    out.push(`${String(field)} is ${JSON.stringify(actual)}, declared ${JSON.stringify(wanted)}`);
+  }
+  return out;
+}
+
+function isAbsent(value: unknown): boolean {
+  return value === undefined || value === null;
+}

@@ -12,7 +12,7 @@ import {
 import { checkInputs, type CheckResult, pickInputs } from "./check";
 import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
-import { diffByTable, sameValue, type FieldTable, adoptIdRule } from "./diff";
+import { diffByTable, mismatches, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { keepsExplicitName, NAME_RULES, withName } from "./naming";
 import { progress } from "./progress";
@@ -501,10 +501,10 @@ async function adopt(inputs: EndpointInputs): Promise<LiveEndpoint> {
   if (!live || live.status === "TERMINATED") {
     throw new Error(`adoptId: endpoint ${id} does not exist`);
   }
-  const mismatches = mismatchesOf(live, inputs, IDENTITY);
-  if (mismatches.length > 0) {
+  const differences = mismatches(desiredOf(live), inputs, IDENTITY);
+  if (differences.length > 0) {
     throw new Error(
-      `adoptId: endpoint ${id} does not match the declared inputs: ${mismatches.join("; ")}`,
+      `adoptId: endpoint ${id} does not match the declared inputs: ${differences.join("; ")}`,
     );
   }
   return live;
@@ -515,25 +515,8 @@ const IDENTITY = ["name", "image", "imageRegistry", "serviceMode"] as const;
 /** What an endpoint found by name after an ambiguous create must match to be the one we sent. */
 const SPEC = [...IDENTITY, "resources", "containerVolumeInGb"] as const;
 
-/** Declared fields the live endpoint reports differently (fields either side leaves out pass). */
-function mismatchesOf(
-  live: LiveEndpoint,
-  inputs: EndpointInputs,
-  fields: readonly (keyof EndpointInputs)[],
-): string[] {
-  const reported = desiredOf(live);
-  const out: string[] = [];
-  for (const field of fields) {
-    const actual = reported[field];
-    const declared = inputs[field];
-    if (actual === undefined || declared === undefined || sameValue(actual, declared)) continue;
-    out.push(`${field} is ${JSON.stringify(actual)}, declared ${JSON.stringify(declared)}`);
-  }
-  return out;
-}
-
 function madeFrom(e: LiveEndpoint, inputs: EndpointInputs): boolean {
-  return e.status !== "TERMINATED" && mismatchesOf(e, inputs, SPEC).length === 0;
+  return e.status !== "TERMINATED" && mismatches(desiredOf(e), inputs, SPEC).length === 0;
 }
 
 function environmentVars(inputs: EndpointInputs): { key: string; value: string }[] {

@@ -5,7 +5,7 @@ import { isNotFound, isPodPaused, waitFor } from "../client";
 import { checkInputs, pickInputs, type CheckResult } from "./check";
 import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
-import { diffByTable, type FieldTable, adoptIdRule } from "./diff";
+import { diffByTable, mismatches, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { NAME_RULES, withName } from "./naming";
 import { progress } from "./progress";
@@ -420,19 +420,11 @@ async function adopt(inputs: PodInputs): Promise<Landed> {
   };
 }
 
+/** What an existing pod must match to be adopted, or to be the one a create made. */
+const MATCHED = ["name", "image", "gpuType", "gpuCount"] as const;
+
 function mismatchesOf(live: LivePod, inputs: PodInputs, placement: Placement): string[] {
-  const declared = desiredOf(live);
-  const expected = { ...inputs, gpuType: placement.gpuType };
-  const out: string[] = [];
-  for (const field of ["name", "image", "gpuType", "gpuCount"] as const) {
-    const actual = declared[field];
-    if (actual !== undefined && actual !== expected[field]) {
-      out.push(
-        `${field} is ${JSON.stringify(actual)}, declared ${JSON.stringify(expected[field])}`,
-      );
-    }
-  }
-  return out;
+  return mismatches(desiredOf(live), { ...inputs, gpuType: placement.gpuType }, MATCHED);
 }
 
 /** Whether a pod found by name has the spec a create of these inputs sends. */

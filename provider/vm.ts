@@ -5,7 +5,7 @@ import { isBusy, isNotAllowed, isNotFound, waitFor } from "../client";
 import { checkInputs, type CheckResult, pickInputs } from "./check";
 import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
-import { diffByTable, type FieldTable, adoptIdRule } from "./diff";
+import { diffByTable, mismatches, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { NAME_RULES, withName } from "./naming";
 import { progress } from "./progress";
@@ -222,7 +222,7 @@ function ownershipOf(inputs: VmInputs, vmTypeId: string | undefined): Ownership<
       (await yotta().vms.findByName(name)).filter((v) => v.status !== "terminated"),
     matches: (v) =>
       (v.vmTypeId === undefined || vmTypeId === undefined || v.vmTypeId === vmTypeId) &&
-      mismatchesOf(v, inputs).length === 0,
+      mismatches(desiredOf(v), inputs, MATCHED).length === 0,
   };
 }
 
@@ -301,41 +301,31 @@ async function adopt(inputs: VmInputs): Promise<{ vm: LiveVm; vmTypeId: string |
   if (!live || live.status === "terminated") {
     throw new Error(`adoptId: vm ${id} does not exist (or is terminated)`);
   }
-  const mismatches = mismatchesOf(live, inputs, true);
+  const differences = mismatches(desiredOf(live), inputs, ["name", ...MATCHED]);
   // The VM does not report its GPU type; its VM type names one GPU type in one region.
   const types = await yotta().vms.types();
   const declared = vmTypeIdOf(types, inputs.gpuType, inputs.region);
   if (live.vmTypeId !== undefined && declared !== live.vmTypeId) {
     const actual = typeOfId(types, live.vmTypeId);
-    mismatches.push(
+    differences.push(
       actual
         ? `gpuType is ${JSON.stringify(actual.gpuType)}, declared ${JSON.stringify(inputs.gpuType)}`
         : `vmTypeId is ${live.vmTypeId}, which is not gpuType ${inputs.gpuType} in ${inputs.region}`,
     );
   }
-  if (mismatches.length > 0) {
+  if (differences.length > 0) {
     throw new Error(
-      `adoptId: vm ${id} does not match the declared inputs: ${mismatches.join("; ")}`,
+      `adoptId: vm ${id} does not match the declared inputs: ${differences.join("; ")}`,
     );
   }
   return { vm: live, vmTypeId: live.vmTypeId ?? declared };
 }
 
-/** Declared fields the live VM reports differently (the name only when asked). */
-function mismatchesOf(live: LiveVm, inputs: VmInputs, includeName = false): string[] {
-  const reported = desiredOf(live);
-  const out: string[] = [];
-  const fields = includeName
-    ? (["name", "region", "isSpot"] as const)
-    : (["region", "isSpot"] as const);
-  for (const field of fields) {
-    const actual = reported[field];
-    if (actual !== undefined && actual !== inputs[field]) {
-      out.push(`${field} is ${JSON.stringify(actual)}, declared ${JSON.stringify(inputs[field])}`);
-    }
-  }
-  return out;
-}
+/**
+ * What an existing VM must match (besides its VM type) to be the one a create made or, with the
+ * name, to be adopted.
+ */
+const MATCHED = ["region", "isSpot"] as const;
 
 function vmTypeIdOf(types: VmType[], gpuType: string, region: string): string | undefined {
   return types.find((t) => t.gpuType === gpuType)?.regions.find((r) => r.region === region)

@@ -12,7 +12,7 @@ import {
 import { checkInputs, type CheckResult, pickInputs } from "./check";
 import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
-import { diffByTable, type FieldTable, adoptIdRule } from "./diff";
+import { diffByTable, mismatches, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { keepsExplicitName, NAME_RULES, withName } from "./naming";
 import { progress } from "./progress";
@@ -141,7 +141,7 @@ function ownershipOf(inputs: VolumeInputs): Ownership<LiveVolume> {
       (await yotta().volumes.findByName(name, inputs.storageType)).filter(
         (v) => v.status !== "deleting",
       ),
-    matches: (v) => mismatchesOf(v, inputs).length === 0,
+    matches: (v) => mismatches(desiredOf(v), inputs, MATCHED).length === 0,
   };
 }
 
@@ -297,28 +297,20 @@ async function adopt(inputs: VolumeInputs): Promise<LiveVolume> {
   if (!live || live.status === "deleting") {
     throw new Error(`adoptId: volume ${id} does not exist (or is being deleted)`);
   }
-  const mismatches = mismatchesOf(live, inputs, true);
-  if (mismatches.length > 0) {
+  const differences = mismatches(desiredOf(live), inputs, ["name", ...MATCHED]);
+  if (differences.length > 0) {
     throw new Error(
-      `adoptId: volume ${id} does not match the declared inputs: ${mismatches.join("; ")}`,
+      `adoptId: volume ${id} does not match the declared inputs: ${differences.join("; ")}`,
     );
   }
   return live;
 }
 
-/** Declared fields the live volume reports differently (the name only when asked). */
-function mismatchesOf(live: LiveVolume, inputs: VolumeInputs, includeName = false): string[] {
-  const reported = desiredOf(live);
-  const out: string[] = [];
-  const fields = [...(includeName ? (["name"] as const) : []), ...REPLACING, "sizeInGb"] as const;
-  for (const field of fields) {
-    const actual = reported[field];
-    if (actual !== undefined && actual !== inputs[field]) {
-      out.push(`${field} is ${JSON.stringify(actual)}, declared ${JSON.stringify(inputs[field])}`);
-    }
-  }
-  return out;
-}
+/**
+ * What an existing volume must match to be the one a create made (found by its unique name) or,
+ * with the name, to be adopted.
+ */
+const MATCHED = [...REPLACING, "sizeInGb"] as const;
 
 /** A smaller `sizeInGb` for a volume that is kept (nothing that replaces it changed). */
 function shrinkOf(

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { z } from "zod";
 import { checkInputs, PROVIDER_KEY, propertyPath, UNKNOWN } from "../../../provider/check";
-import { diffByTable, sameValue, type FieldTable } from "../../../provider/diff";
+import { diffByTable, mismatches, sameValue, type FieldTable } from "../../../provider/diff";
 import {
   autoName,
   keepsExplicitName,
@@ -137,6 +137,38 @@ describe("diffByTable", () => {
     expect(sameValue([1, 2], [2, 1])).toBe(false);
     expect(sameValue(0, null)).toBe(false);
     expect(sameValue("", undefined)).toBe(false);
+  });
+});
+
+describe("mismatches", () => {
+  const declared: Res = { name: "a", image: "img:1", size: 10, env: { B: "2", A: "1" } };
+
+  test.each([
+    { name: "all the same", reported: declared, out: [] },
+    { name: "key order is no difference", reported: { env: { A: "1", B: "2" } }, out: [] },
+    { name: "reported leaves a field out", reported: { name: "a" }, out: [] },
+    { name: "reported null", reported: { size: null }, out: [] },
+    {
+      name: "a different value",
+      reported: { image: "img:2", size: 20 },
+      out: ['image is "img:2", declared "img:1"', "size is 20, declared 10"],
+    },
+    {
+      name: "a different map",
+      reported: { env: { A: "1" } },
+      out: ['env is {"A":"1"}, declared {"B":"2","A":"1"}'],
+    },
+  ])("$name", ({ reported, out }) => {
+    const fields = ["name", "image", "size", "env"] as const;
+    expect(mismatches(reported as Partial<Res>, declared, fields)).toEqual(out);
+  });
+
+  test("a field the inputs leave out accepts any reported value", () => {
+    expect(mismatches<Res>({ size: 20 }, { name: "a" }, ["name", "size"])).toEqual([]);
+  });
+
+  test("only the listed fields are compared", () => {
+    expect(mismatches<Res>({ image: "img:2" }, declared, ["name"])).toEqual([]);
   });
 });
 

@@ -2,12 +2,13 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { Credential as LiveCredential, CredentialUpdate } from "../client";
 import { isBusy, isNotFound } from "../client";
-import { checkInputs, type CheckResult, pickInputs } from "./check";
+import { pickInputs, type CheckResult } from "./check";
 import { yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
 import { diffByTable, mismatches, type FieldTable, adoptIdRule } from "./diff";
-import { keepsExplicitName, NAME_RULES, withName } from "./naming";
+import { keepsExplicitName } from "./naming";
 import { progress } from "./progress";
+import { checkResource } from "./resource";
 import { liveDesired, unlessGone } from "./refresh";
 import { CredentialTypeIn, Secret, ShortName } from "../client/core/rules";
 import { CommonInputs } from "./schemas";
@@ -54,9 +55,7 @@ export async function check(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<CheckResult> {
-  const named = withName(olds, news, NAME_RULES.credential);
-  const result = checkInputs(CredentialInputs, named);
-  return result;
+  return checkResource("credential", CredentialInputs, olds, news);
 }
 
 export async function diff(

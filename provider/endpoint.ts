@@ -9,13 +9,14 @@ import {
   WaitFailedError,
   WaitTimeoutError,
 } from "../client";
-import { checkInputs, type CheckResult, pickInputs } from "./check";
+import { pickInputs, type CheckResult } from "./check";
 import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
 import { diffByTable, mismatches, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
-import { keepsExplicitName, NAME_RULES, withName } from "./naming";
+import { keepsExplicitName } from "./naming";
 import { progress } from "./progress";
+import { checkResource, gpuTypesIn } from "./resource";
 import { liveDesired, unlessGone } from "./refresh";
 import {
   EndpointContainerVolume,
@@ -31,7 +32,7 @@ import {
   Workers,
   port,
 } from "../client/core/rules";
-import { CommonInputs, Environment, KNOWN_GPU_TYPES } from "./schemas";
+import { CommonInputs, Environment } from "./schemas";
 import { deadlineFor, deleteDeadline, type TimeoutDefaults } from "./timeouts";
 
 export { configure } from "./config";
@@ -147,20 +148,9 @@ export async function check(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<CheckResult> {
-  const named = withName(olds, news, NAME_RULES.endpoint);
-  const result = checkInputs(EndpointInputs, named);
-  if (result.failures.length === 0 && Array.isArray(result.inputs.resources)) {
-    for (const r of result.inputs.resources as { gpuType?: unknown }[]) {
-      if (typeof r.gpuType === "string" && !KNOWN_GPU_TYPES.has(r.gpuType)) {
-        progress(
-          "endpoint",
-          String(named.name),
-          `gpuType ${r.gpuType} is not a known code; the service decides`,
-        );
-      }
-    }
-  }
-  return result;
+  return checkResource("endpoint", EndpointInputs, olds, news, (inputs) =>
+    gpuTypesIn(inputs.resources),
+  );
 }
 
 export async function diff(

@@ -2,13 +2,13 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { Pod as LivePod, PodCreate } from "../client";
 import { isNotFound, isPodPaused, waitFor } from "../client";
-import { checkInputs, pickInputs, type CheckResult } from "./check";
+import { pickInputs, type CheckResult } from "./check";
 import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
 import { diffByTable, mismatches, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
-import { NAME_RULES, withName } from "./naming";
 import { progress } from "./progress";
+import { checkResource, gpuTypesIn } from "./resource";
 import { describePlacement, Placements, placeInOrder, Regions, type Placement } from "./placement";
 import { liveDesired, unlessGone } from "./refresh";
 import {
@@ -31,7 +31,7 @@ import {
   port,
   report,
 } from "../client/core/rules";
-import { CommonInputs, Environment, KNOWN_GPU_TYPES } from "./schemas";
+import { CommonInputs, Environment } from "./schemas";
 import { deadlineFor, deleteDeadline, type TimeoutDefaults } from "./timeouts";
 
 export { configure } from "./config";
@@ -182,21 +182,9 @@ export async function check(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<CheckResult> {
-  const named = withName(olds, news, NAME_RULES.pod);
-  const result = checkInputs(PodInputs, named);
-  if (result.failures.length === 0) {
-    const placements = (result.inputs.placements ?? [result.inputs]) as { gpuType?: unknown }[];
-    for (const { gpuType } of placements) {
-      if (typeof gpuType === "string" && !KNOWN_GPU_TYPES.has(gpuType)) {
-        progress(
-          "pod",
-          String(named.name),
-          `gpuType ${gpuType} is not a known code; the service decides`,
-        );
-      }
-    }
-  }
-  return result;
+  return checkResource("pod", PodInputs, olds, news, (inputs) =>
+    gpuTypesIn(inputs.placements ?? [inputs]),
+  );
 }
 
 export async function diff(

@@ -2,16 +2,16 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { Vm as LiveVm, VmType } from "../client";
 import { isBusy, isNotAllowed, isNotFound, waitFor } from "../client";
-import { checkInputs, type CheckResult, pickInputs } from "./check";
+import { pickInputs, type CheckResult } from "./check";
 import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
 import { diffByTable, mismatches, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
-import { NAME_RULES, withName } from "./naming";
 import { progress } from "./progress";
+import { checkResource } from "./resource";
 import { liveDesired, unlessGone } from "./refresh";
 import { GpuType, Region, VolumeMountPaths, displayName } from "../client/core/rules";
-import { CommonInputs, KNOWN_GPU_TYPES, sortKeys } from "./schemas";
+import { CommonInputs, sortKeys } from "./schemas";
 import { deadlineFor, deleteDeadline, type TimeoutDefaults } from "./timeouts";
 
 export { configure } from "./config";
@@ -66,21 +66,7 @@ export async function check(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<CheckResult> {
-  const named = withName(olds, news, NAME_RULES.vm);
-  const result = checkInputs(VmInputs, named);
-  const gpuType = result.inputs.gpuType;
-  if (
-    typeof gpuType === "string" &&
-    !KNOWN_GPU_TYPES.has(gpuType) &&
-    result.failures.length === 0
-  ) {
-    progress(
-      "vm",
-      String(named.name),
-      `gpuType ${gpuType} is not a known code; the service decides`,
-    );
-  }
-  return result;
+  return checkResource("vm", VmInputs, olds, news, (inputs) => [inputs.gpuType]);
 }
 
 export async function diff(

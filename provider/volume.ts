@@ -9,13 +9,14 @@ import {
   STORAGE_TYPES,
   waitFor,
 } from "../client";
-import { checkInputs, type CheckResult, pickInputs } from "./check";
+import { pickInputs, type CheckResult } from "./check";
 import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
 import { diffByTable, mismatches, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
-import { keepsExplicitName, NAME_RULES, withName } from "./naming";
+import { keepsExplicitName } from "./naming";
 import { progress } from "./progress";
+import { checkResource } from "./resource";
 import { liveDesired, unlessGone } from "./refresh";
 import {
   Region,
@@ -81,8 +82,7 @@ export async function check(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<CheckResult> {
-  const named = withName(olds, news, NAME_RULES.volume);
-  const result = checkInputs(VolumeInputs, named);
+  const result = checkResource("volume", VolumeInputs, olds, news);
   const shrink = shrinkOf(olds, result.inputs);
   if (shrink && !result.failures.some((f) => f.property === "sizeInGb")) {
     result.failures.push({ property: "sizeInGb", reason: shrinkMessage(shrink.from, shrink.to) });

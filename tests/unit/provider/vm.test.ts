@@ -114,6 +114,11 @@ describe("check", () => {
     expect((await vm.check({}, { ...VM, volumeMountPaths: UNKNOWN })).failures).toEqual([]);
   });
 
+  test("a GPU type not known yet (preview) is no warning", async () => {
+    expect((await vm.check({}, { ...VM, gpuType: UNKNOWN })).failures).toEqual([]);
+    expect(printed).toEqual([]);
+  });
+
   test("derives a name and keeps it across updates", async () => {
     const news = { gpuType: GPU, region: "eu-2", autonamePrefix: "dev box" };
     const first = await checked(news);

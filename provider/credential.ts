@@ -8,8 +8,8 @@ import { createOwned, type Ownership } from "./create";
 import { diffByTable, mismatches, type FieldTable, adoptIdRule } from "./diff";
 import { keepsExplicitName } from "./naming";
 import { progress } from "./progress";
-import { checkResource } from "./resource";
-import { liveDesired, unlessGone } from "./refresh";
+import { checkResource, refreshed } from "./resource";
+import { unlessGone } from "./refresh";
 import { CredentialTypeIn, Secret, ShortName } from "../client/core/rules";
 import { CommonInputs } from "./schemas";
 import { deadlineFor, type TimeoutDefaults } from "./timeouts";
@@ -134,10 +134,7 @@ export async function read(
   const stored = CredentialInputs.parse(storedInputs(props));
   // The password is never returned (and the username not always): they keep their stored
   // values, so drift in them cannot be seen.
-  return {
-    id,
-    props: { ...outputs(stored, live), ...liveDesired(stored, desiredOf(live), REPORTED) },
-  };
+  return refreshed(id, outputs(stored, live), stored, desiredOf(live), REPORTED);
 }
 
 export async function update(

@@ -16,7 +16,7 @@ import { diffByTable, mismatches, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { keepsExplicitName } from "./naming";
 import { progress } from "./progress";
-import { checkResource, gpuTypesIn } from "./resource";
+import { checkResource, gpuTypesIn, refreshed, untilDeleted } from "./resource";
 import { liveDesired, unlessGone } from "./refresh";
 import {
   EndpointContainerVolume,
@@ -238,10 +238,7 @@ export async function read(
   const live = await getOrUndefined(id);
   if (!live || live.status === "TERMINATED") return {};
   const stored = EndpointInputs.parse(inputsOf(props));
-  return {
-    id,
-    props: { ...outputs(stored, live), ...liveDesired(stored, desiredOf(live), REPORTED) },
-  };
+  return refreshed(id, outputs(stored, live), stored, desiredOf(live), REPORTED);
 }
 
 export async function update(
@@ -287,12 +284,13 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
       progress("endpoint", name, "the delete was refused because it is not stopped; stopping");
     }
   }
-  await waitFor(yotta().endpoints.watcher.ofOrGone(id, { firstAfterMs: firstPollMs() }), {
-    done: (e) => e === undefined || e.status === "TERMINATED",
+  await untilDeleted(client.endpoints.watcher.ofOrGone(id, { firstAfterMs: firstPollMs() }), {
+    kind: "endpoint",
+    name,
     deadline,
-    interval: pollInterval(),
-    describe: `endpoint ${name} to be deleted`,
-    onProgress: (e) => progress("endpoint", name, e?.status ?? "deleted"),
+    goal: "be deleted",
+    ended: "TERMINATED",
+    goneAs: "deleted",
   });
 }
 

@@ -8,9 +8,9 @@ import { createOwned, type Ownership } from "./create";
 import { diffByTable, mismatches, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { progress } from "./progress";
-import { checkResource, gpuTypesIn } from "./resource";
+import { checkResource, gpuTypesIn, refreshed, untilDeleted } from "./resource";
 import { describePlacement, Placements, placeInOrder, Regions, type Placement } from "./placement";
-import { liveDesired, unlessGone } from "./refresh";
+import { unlessGone } from "./refresh";
 import {
   DISTINCT_PORTS,
   GpuCount,
@@ -276,13 +276,8 @@ export async function read(
   const live = await getOrUndefined(id);
   if (!live || !isLive(live)) return {};
   const stored = PodInputs.parse(storedInputs(props));
-  return {
-    id,
-    props: {
-      ...outputs(stored, live, obtainedFrom(stored, props)),
-      ...liveDesired(stored, desiredOf(live), REPORTED),
-    },
-  };
+  const outs = outputs(stored, live, obtainedFrom(stored, props));
+  return refreshed(id, outs, stored, desiredOf(live), REPORTED);
 }
 
 export async function update(
@@ -309,13 +304,12 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
     if (isNotFound(err)) return;
     throw err;
   }
-  await waitFor(client.pods.watcher.ofOrGone(id, { firstAfterMs: firstPollMs() }), {
-    done: (p) => p === undefined || p.status === "TERMINATED",
-    failed: () => false,
+  await untilDeleted(client.pods.watcher.ofOrGone(id, { firstAfterMs: firstPollMs() }), {
+    kind: "pod",
+    name,
     deadline,
-    interval: pollInterval(),
-    describe: `pod ${name} to terminate`,
-    onProgress: (p) => progress("pod", name, p?.status ?? "gone"),
+    goal: "terminate",
+    ended: "TERMINATED",
   });
 }
 

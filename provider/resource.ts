@@ -1,7 +1,11 @@
+import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import { waitFor, type Polled } from "../client";
 import { checkInputs, UNKNOWN, type CheckResult } from "./check";
+import { pollInterval } from "./config";
 import { NAME_RULES, withName } from "./naming";
 import { progress } from "./progress";
+import { liveDesired } from "./refresh";
 import { KNOWN_GPU_TYPES } from "./schemas";
 
 // The steps every resource's provider methods share. What differs between resources (fields,
@@ -40,4 +44,48 @@ export function checkResource(
 /** The `gpuType` of each entry of a list input, for `checkResource`; none while it is unknown. */
 export function gpuTypesIn(list: unknown): unknown[] {
   return Array.isArray(list) ? list.map((entry) => (entry as { gpuType?: unknown })?.gpuType) : [];
+}
+
+/**
+ * `read`'s answer for a resource that still exists: its outputs from the live resource, with the
+ * desired-state fields as {@link liveDesired} reports them (drift where the API shows it).
+ */
+export function refreshed<T extends object>(
+  id: string,
+  outputs: object,
+  stored: Partial<T>,
+  live: Partial<T>,
+  reported: readonly (keyof T)[],
+): pulumi.dynamic.ReadResult {
+  return { id, props: { ...outputs, ...liveDesired(stored, live, reported) } };
+}
+
+export interface DeleteWait {
+  kind: ResourceKind;
+  name: string;
+  deadline: number;
+  /** Completes "pod web to …": `terminate`, `be deleted`. */
+  goal: string;
+  /** The status of a deleted resource the API still lists, if it keeps them. */
+  ended?: string;
+  /** A status that means the delete failed. */
+  failedAt?: string;
+  /** The progress word once the resource is no longer found. */
+  goneAs?: string;
+}
+
+/** After the delete call: waits until the resource is gone (or `ended`), within the deadline. */
+export function untilDeleted<T extends { status: string }>(
+  source: Polled<T | undefined> | (() => Promise<T | undefined>),
+  wait: DeleteWait,
+): Promise<T | undefined> {
+  const { kind, name, ended, failedAt, goneAs = "gone" } = wait;
+  return waitFor(source, {
+    done: (v) => v === undefined || (ended !== undefined && v.status === ended),
+    failed: (v) => failedAt !== undefined && v?.status === failedAt,
+    deadline: wait.deadline,
+    interval: pollInterval(),
+    describe: `${kind} ${name} to ${wait.goal}`,
+    onProgress: (v) => progress(kind, name, v?.status ?? goneAs),
+  });
 }

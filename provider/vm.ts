@@ -8,8 +8,8 @@ import { createOwned, type Ownership } from "./create";
 import { diffByTable, mismatches, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { progress } from "./progress";
-import { checkResource } from "./resource";
-import { liveDesired, unlessGone } from "./refresh";
+import { checkResource, refreshed, untilDeleted } from "./resource";
+import { unlessGone } from "./refresh";
 import { GpuType, Region, VolumeMountPaths, displayName } from "../client/core/rules";
 import { CommonInputs, sortKeys } from "./schemas";
 import { deadlineFor, deleteDeadline, type TimeoutDefaults } from "./timeouts";
@@ -99,13 +99,7 @@ export async function read(
   if (!live || live.status === "terminated") return {};
   const stored = VmInputs.parse(storedInputs(props));
   const storedTypeId = typeof props.vmTypeId === "string" ? props.vmTypeId : undefined;
-  return {
-    id,
-    props: {
-      ...outputs(stored, live, storedTypeId),
-      ...liveDesired(stored, desiredOf(live), REPORTED),
-    },
-  };
+  return refreshed(id, outputs(stored, live, storedTypeId), stored, desiredOf(live), REPORTED);
 }
 
 export async function update(
@@ -154,12 +148,12 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
       });
     }
   }
-  await waitFor(client.vms.watcher.ofOrGone(id, { firstAfterMs: firstPollMs() }), {
-    done: (v) => v === undefined || v.status === "terminated",
+  await untilDeleted(client.vms.watcher.ofOrGone(id, { firstAfterMs: firstPollMs() }), {
+    kind: "vm",
+    name,
     deadline,
-    interval: pollInterval(),
-    describe: `vm ${name} to terminate`,
-    onProgress: (v) => progress("vm", name, v?.status ?? "gone"),
+    goal: "terminate",
+    ended: "terminated",
   });
 }
 

@@ -16,8 +16,8 @@ import { diffByTable, mismatches, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { keepsExplicitName } from "./naming";
 import { progress } from "./progress";
-import { checkResource } from "./resource";
-import { liveDesired, unlessGone } from "./refresh";
+import { checkResource, refreshed, untilDeleted } from "./resource";
+import { unlessGone } from "./refresh";
 import {
   Region,
   StorageTypeIn,
@@ -157,10 +157,7 @@ export async function read(
   const stored = VolumeInputs.parse(storedInputs(props));
   const live = await getOrUndefined(id, stored.storageType);
   if (!live || live.status === "deleting") return {};
-  return {
-    id,
-    props: { ...outputs(stored, live), ...liveDesired(stored, desiredOf(live), REPORTED) },
-  };
+  return refreshed(id, outputs(stored, live), stored, desiredOf(live), REPORTED);
 }
 
 export async function update(
@@ -247,13 +244,12 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
       });
     }
   }
-  await waitFor(watchedOrGone(id, props.storageType, { firstAfterMs: firstPollMs() }), {
-    done: (v) => v === undefined,
-    failed: (v) => v?.status === "error",
+  await untilDeleted(watchedOrGone(id, props.storageType, { firstAfterMs: firstPollMs() }), {
+    kind: "volume",
+    name,
     deadline,
-    interval: pollInterval(),
-    describe: `volume ${name} to be deleted`,
-    onProgress: (v) => progress("volume", name, v?.status ?? "gone"),
+    goal: "be deleted",
+    failedAt: "error",
   });
 }
 

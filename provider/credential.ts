@@ -5,10 +5,9 @@ import { isBusy, isNotFound } from "../client";
 import { pickInputs, type CheckResult } from "./check";
 import { yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
-import { diffByTable, mismatches, type FieldTable, adoptIdRule } from "./diff";
-import { keepsExplicitName } from "./naming";
+import { mismatches, type FieldTable, adoptIdRule } from "./diff";
 import { progress } from "./progress";
-import { checkResource, refreshed } from "./resource";
+import { checkResource, diffResource, refreshed } from "./resource";
 import { unlessGone } from "./refresh";
 import { CredentialTypeIn, Secret, ShortName } from "../client/core/rules";
 import { CommonInputs } from "./schemas";
@@ -63,18 +62,7 @@ export async function diff(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<pulumi.dynamic.DiffResult> {
-  const { changed, replaces } = diffByTable(
-    FIELDS,
-    olds as Partial<CredentialInputs>,
-    news as Partial<CredentialInputs>,
-  );
-  return {
-    changes: changed.length > 0,
-    replaces,
-    // Names are unique: a replacement keeping the user's name can only be made once the old
-    // credential is gone. An auto-named one gets a fresh name and is made first.
-    deleteBeforeReplace: replaces.length > 0 && keepsExplicitName(olds, news),
-  };
+  return diffResource(FIELDS, olds, news, { uniqueNames: true });
 }
 
 export async function create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {

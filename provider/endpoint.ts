@@ -14,9 +14,8 @@ import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
 import { diffByTable, mismatches, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
-import { keepsExplicitName } from "./naming";
 import { progress } from "./progress";
-import { checkResource, gpuTypesIn, refreshed, untilDeleted } from "./resource";
+import { checkResource, diffResource, gpuTypesIn, refreshed, untilDeleted } from "./resource";
 import { liveDesired, unlessGone } from "./refresh";
 import {
   EndpointContainerVolume,
@@ -158,21 +157,10 @@ export async function diff(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<pulumi.dynamic.DiffResult> {
-  const { changed, replaces } = diffByTable(
-    FIELDS,
-    olds as Partial<EndpointInputs>,
-    news as Partial<EndpointInputs>,
-  );
+  // The real service may hold endpoint names unique.
+  const result = diffResource(FIELDS, olds, news, { uniqueNames: true });
   // A FAILED endpoint is not what was asked for; an update restarts it with the current spec.
-  const failed = olds.status === "FAILED";
-  return {
-    changes: changed.length > 0 || failed,
-    replaces,
-    // An auto-named replacement gets a fresh name and is made before the old endpoint goes. One
-    // that keeps an explicit name could collide with it (the real service may hold names
-    // unique), so the old one is deleted first.
-    deleteBeforeReplace: replaces.length > 0 && keepsExplicitName(olds, news),
-  };
+  return olds.status === "FAILED" ? { ...result, changes: true } : result;
 }
 
 export async function create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {

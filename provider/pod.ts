@@ -5,10 +5,10 @@ import { isNotFound, isPodPaused, waitFor } from "../client";
 import { pickInputs, type CheckResult } from "./check";
 import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
-import { diffByTable, mismatches, type FieldTable, adoptIdRule } from "./diff";
+import { mismatches, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { progress } from "./progress";
-import { checkResource, gpuTypesIn, refreshed, untilDeleted } from "./resource";
+import { checkResource, diffResource, gpuTypesIn, refreshed, untilDeleted } from "./resource";
 import { describePlacement, Placements, placeInOrder, Regions, type Placement } from "./placement";
 import { unlessGone } from "./refresh";
 import {
@@ -192,18 +192,11 @@ export async function diff(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<pulumi.dynamic.DiffResult> {
-  const { changed, replaces } = diffByTable(
-    FIELDS,
-    desiredOnly(olds) as Partial<PodInputs>,
-    news as Partial<PodInputs>,
-  );
+  // Pod names need not be unique, so a replacement is always made before the old pod goes.
+  const result = diffResource(FIELDS, desiredOnly(olds), news, { uniqueNames: false });
   // A pod that went FAILED cannot be repaired in place; only a new one helps.
-  const failed = olds.status === "FAILED";
-  return {
-    changes: changed.length > 0 || failed,
-    replaces: failed ? [...replaces, "status"] : replaces,
-    deleteBeforeReplace: false,
-  };
+  if (olds.status !== "FAILED") return result;
+  return { ...result, changes: true, replaces: [...(result.replaces ?? []), "status"] };
 }
 
 export async function create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {

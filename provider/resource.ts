@@ -3,7 +3,8 @@ import type { z } from "zod";
 import { waitFor, type Polled } from "../client";
 import { checkInputs, UNKNOWN, type CheckResult } from "./check";
 import { pollInterval } from "./config";
-import { NAME_RULES, withName } from "./naming";
+import { diffByTable, type FieldTable } from "./diff";
+import { keepsExplicitName, NAME_RULES, withName } from "./naming";
 import { progress } from "./progress";
 import { liveDesired } from "./refresh";
 import { KNOWN_GPU_TYPES } from "./schemas";
@@ -88,4 +89,25 @@ export function untilDeleted<T extends { status: string }>(
     describe: `${kind} ${name} to ${wait.goal}`,
     onProgress: (v) => progress(kind, name, v?.status ?? goneAs),
   });
+}
+
+/**
+ * `diff` from the resource's field table. With `uniqueNames` (the service refuses a second
+ * resource of the name, or may), a replacement that keeps the user's name can only be made once
+ * the old resource is gone, so it deletes first; an auto-named one gets a fresh name and is made
+ * before the old one goes.
+ */
+export function diffResource<T>(
+  table: FieldTable<T>,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+  options: { uniqueNames: boolean },
+): pulumi.dynamic.DiffResult {
+  const { changed, replaces } = diffByTable(table, olds as Partial<T>, news as Partial<T>);
+  return {
+    changes: changed.length > 0,
+    replaces,
+    deleteBeforeReplace:
+      options.uniqueNames && replaces.length > 0 && keepsExplicitName(olds, news),
+  };
 }

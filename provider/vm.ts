@@ -5,10 +5,10 @@ import { isBusy, isNotAllowed, isNotFound, waitFor } from "../client";
 import { pickInputs, type CheckResult } from "./check";
 import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
-import { diffByTable, mismatches, type FieldTable, adoptIdRule } from "./diff";
+import { mismatches, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { progress } from "./progress";
-import { checkResource, refreshed, untilDeleted } from "./resource";
+import { checkResource, diffResource, refreshed, untilDeleted } from "./resource";
 import { unlessGone } from "./refresh";
 import { GpuType, Region, VolumeMountPaths, displayName } from "../client/core/rules";
 import { CommonInputs, sortKeys } from "./schemas";
@@ -74,13 +74,8 @@ export async function diff(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<pulumi.dynamic.DiffResult> {
-  const { changed, replaces } = diffByTable(
-    FIELDS,
-    olds as Partial<VmInputs>,
-    news as Partial<VmInputs>,
-  );
   // VM names need not be unique, so a replacement is always made before the old VM goes.
-  return { changes: changed.length > 0, replaces, deleteBeforeReplace: false };
+  return diffResource(FIELDS, olds, news, { uniqueNames: false });
 }
 
 export async function create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {

@@ -12,11 +12,10 @@ import {
 import { pickInputs, type CheckResult } from "./check";
 import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
-import { diffByTable, mismatches, type FieldTable, adoptIdRule } from "./diff";
+import { mismatches, type FieldTable, adoptIdRule } from "./diff";
 import { ResourceInitError } from "./init-error";
-import { keepsExplicitName } from "./naming";
 import { progress } from "./progress";
-import { checkResource, refreshed, untilDeleted } from "./resource";
+import { checkResource, diffResource, refreshed, untilDeleted } from "./resource";
 import { unlessGone } from "./refresh";
 import {
   Region,
@@ -95,18 +94,8 @@ export async function diff(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<pulumi.dynamic.DiffResult> {
-  const { changed, replaces } = diffByTable(
-    FIELDS,
-    olds as Partial<VolumeInputs>,
-    news as Partial<VolumeInputs>,
-  );
-  return {
-    changes: changed.length > 0,
-    replaces,
-    // Names are unique per account: a replacement that keeps the user's name can only be made
-    // once the old volume is gone. An auto-named one gets a fresh name and is made first.
-    deleteBeforeReplace: replaces.length > 0 && keepsExplicitName(olds, news),
-  };
+  // Names are unique per account.
+  return diffResource(FIELDS, olds, news, { uniqueNames: true });
 }
 
 export async function create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {

@@ -1,7 +1,9 @@
 // The fleet benchmark (docs/performance.md): fleets of plain pods through the real engine against
 // the emulator at its realistic timing, with the provider's default poll intervals, and what each
 // costs in wall time, API requests and state; then the same fleets under a 10 requests/s limit.
-// It prints figures beside the goals of issue 12 and never fails on them.
+// It prints figures beside the goals of issue 12 and never fails on them. The pods come from the
+// package as a user's npm install has it: packed, installed with @pulumi/pulumi outside the
+// repository, the program run from there (docs/performance.md).
 //
 //   npm run bench                         fleets of 1 and 50 pods
 //   npm run bench -- --pods 1,50,200      any sizes (the first is the base of the wall-time ratio)
@@ -9,14 +11,30 @@
 //
 // Exits 1 only when a step failed unexpectedly; failed operations under the limit are figures.
 import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import { createRequire } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import type { EngineEvent } from "@pulumi/pulumi/automation";
-import * as yotta from "pulumi-yotta";
-import { REALISTIC_TIMING, type LoggedRequest } from "../emulator";
-import { engineEnv, repoRoot, runPulumi, runPulumiCliScript } from "./engine";
-import { createYottaStack, type YottaStack } from "../tests/support/yotta-stack";
+import type * as Automation from "@pulumi/pulumi/automation";
+import type { EngineEvent, PulumiFn, Stack } from "@pulumi/pulumi/automation";
+import type * as Yotta from "pulumi-yotta";
+import {
+  REALISTIC_TIMING,
+  startEmulator,
+  type EmulatorOptions,
+  type LoggedRequest,
+  type RunningEmulator,
+} from "../emulator";
+import {
+  engineEnv,
+  installDependencies,
+  packPackage,
+  pulumiCliDir,
+  repoRoot,
+  runPulumi,
+  runPulumiCliScript,
+} from "./engine";
 
 /** The limit of the rate-limited runs, per API key, with a burst of as many. */
 const RATE_LIMIT = 10;
@@ -55,7 +73,15 @@ export interface PodState {
   providerBytes: number;
   /** How many times one entry holds that text (inputs, outputs). */
   providerCopies: number;
+  /**
+   * Whether that text is the short form, a `require` of the package's module
+   * `pulumi-yotta/provider/stored/pod`, rather than the whole object (docs/design.md).
+   */
+  providerRequired: boolean;
 }
+
+/** What the short form of a pod's stored provider text requires. */
+export const STORED_POD_MODULE = "pulumi-yotta/provider/stored/pod";
 
 interface StateEntry {
   type?: string;
@@ -79,6 +105,7 @@ export function podState(resources: StateEntry[]): PodState | undefined {
     bytes: Math.round(total / pods.length),
     providerBytes: copies[0] === undefined ? 0 : Buffer.byteLength(copies[0]),
     providerCopies: copies.length,
+    providerRequired: copies[0]?.includes(`require(${JSON.stringify(STORED_POD_MODULE)})`) ?? false,
   };
 }
 
@@ -162,6 +189,11 @@ function rows(baseSize: number): Row[] {
         state && `${bytes(state.providerBytes)} × ${state.providerCopies}`,
     },
     {
+      label: `↳ that text is \`require("${STORED_POD_MODULE}")\``,
+      cell: ({ free: { state } }) => state && (state.providerRequired ? "yes" : "no"),
+      goal: "yes",
+    },
+    {
       label: `${limit}: failed operations in \`up\``,
       cell: limitedOnly((l) => String(l.up.failed)),
       goal: "0",
@@ -242,7 +274,7 @@ function revisionLine(): string {
 
 /** Runs one engine operation with an empty request log and counts what it cost. */
 async function measure(
-  t: YottaStack,
+  t: FleetStack,
   operation: (onEvent: (event: EngineEvent) => void) => Promise<unknown>,
   failuresExpected: boolean,
 ): Promise<Phase> {
@@ -273,7 +305,7 @@ async function measure(
 }
 
 /** The stack's state as `pulumi stack export` prints it (secrets stay encrypted). */
-async function exportedResources(t: YottaStack): Promise<StateEntry[]> {
+async function exportedResources(t: FleetStack): Promise<StateEntry[]> {
   const env = {
     ...process.env,
     ...engineEnv({ backendDir: path.join(t.workDir, ".pulumi-state") }),
@@ -287,30 +319,123 @@ async function exportedResources(t: YottaStack): Promise<StateEntry[]> {
   return exported.deployment.resources ?? [];
 }
 
-/** Deploys a fleet of plain pods, measures it and destroys it; with `limited`, at the limit. */
-async function runFleet(pods: number, limited: boolean): Promise<FleetRun> {
-  const name = `bench-${pods}${limited ? "-limited" : ""}`;
-  const t = await createYottaStack({
-    name,
-    emulator: {
-      baseTiming: REALISTIC_TIMING,
-      // The token bucket refills on the emulator's clock, which runs in real time here.
-      limits: {
-        requestLogSize: REQUEST_LOG_SIZE,
-        ...(limited ? { requestsPerSecond: RATE_LIMIT, burst: RATE_LIMIT } : {}),
-      },
+/**
+ * Packs this repository and installs it, with the @pulumi/pulumi it pins, into a new directory
+ * outside the repository, as a user's `npm install` does; returns that directory. There the
+ * package sits under one `node_modules`, where its resources store the short form of their
+ * provider text; a program run in this repository (whose `node_modules/pulumi-yotta` links to the
+ * checkout) would store the whole object instead (docs/design.md).
+ */
+function installAsUser(): string {
+  const { devDependencies } = JSON.parse(
+    fs.readFileSync(path.join(repoRoot, "package.json"), "utf8"),
+  ) as { devDependencies: Record<string, string> };
+  const sdkVersion = devDependencies["@pulumi/pulumi"];
+  if (!sdkVersion) throw new Error("package.json pins no @pulumi/pulumi");
+  const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "yotta-bench-")));
+  const tarball = packPackage(root);
+  installDependencies(root, { "@pulumi/pulumi": sdkVersion, "pulumi-yotta": `file:${tarball}` });
+  return root;
+}
+
+/**
+ * What a program in the install loads from its `node_modules`: the package, and the Automation
+ * API of the @pulumi/pulumi beside it. The program's resources register through the SDK that
+ * runs it, which must be that one, not this repository's (whose request classes the install's
+ * SDK does not take): hence no `openInlineStack` here, which runs the repository's.
+ */
+interface UserInstall {
+  root: string;
+  yotta: typeof Yotta;
+  automation: typeof Automation;
+}
+
+/**
+ * Loads the install's modules. Run it from `root`: the package chooses the form of its provider
+ * text when it loads, from the working directory (sdk/internal/thin-provider.ts).
+ */
+function loadInstall(root: string): UserInstall {
+  const fromRoot = createRequire(path.join(root, "index.js"));
+  return {
+    root,
+    yotta: fromRoot("pulumi-yotta") as typeof Yotta,
+    automation: fromRoot("@pulumi/pulumi/automation") as typeof Automation,
+  };
+}
+
+/** A fleet's inline-program stack, in its own folder of the install, with its emulator. */
+interface FleetStack {
+  stack: Stack;
+  workDir: string;
+  emulator: RunningEmulator;
+  /** Destroys what the stack still holds, stops the emulator, removes the folder. */
+  dispose(): Promise<void>;
+}
+
+/** An inline stack against the pinned CLI and local state, as scripts/engine.ts opens one. */
+async function openFleetStack(
+  install: UserInstall,
+  name: string,
+  emulatorOptions: EmulatorOptions,
+  program: PulumiFn,
+): Promise<FleetStack> {
+  const { LocalWorkspace, PulumiCommand } = install.automation;
+  const emulator = await startEmulator(emulatorOptions);
+  const workDir = path.join(install.root, name);
+  const backendDir = path.join(workDir, ".pulumi-state");
+  fs.mkdirSync(backendDir, { recursive: true });
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { projectName: name, stackName: "bench", program },
+    {
+      workDir,
+      // Empty: the provider's own poll intervals, not the fast ones the tests use.
+      envVars: { ...engineEnv({ backendDir }), YOTTA_POLL_INTERVAL_MS: "" },
+      pulumiCommand: await PulumiCommand.get({ root: path.dirname(pulumiCliDir()) }),
     },
-    // Empty: the provider's own poll intervals, not the fast ones the tests use.
-    env: { YOTTA_POLL_INTERVAL_MS: "" },
-    program: async () => {
-      for (let i = 0; i < pods; i++) {
-        new yotta.Pod(`pod-${i}`, {
+  );
+  await stack.setAllConfig({
+    "yotta:apiKey": { value: emulator.apiKey, secret: true },
+    "yotta:apiUrl": { value: emulator.url },
+  });
+  return {
+    stack,
+    workDir,
+    emulator,
+    dispose: async () => {
+      try {
+        await stack.destroy();
+      } finally {
+        await emulator.close();
+        fs.rmSync(workDir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** Deploys a fleet of plain pods, measures it and destroys it; with `limited`, at the limit. */
+async function runFleet(install: UserInstall, pods: number, limited: boolean): Promise<FleetRun> {
+  const name = `bench-${pods}${limited ? "-limited" : ""}`;
+  const emulator: EmulatorOptions = {
+    baseTiming: REALISTIC_TIMING,
+    // The token bucket refills on the emulator's clock, which runs in real time here.
+    limits: {
+      requestLogSize: REQUEST_LOG_SIZE,
+      ...(limited ? { requestsPerSecond: RATE_LIMIT, burst: RATE_LIMIT } : {}),
+    },
+  };
+  const t = await openFleetStack(install, name, emulator, async () => {
+    const made = Array.from(
+      { length: pods },
+      (_, i) =>
+        new install.yotta.Pod(`pod-${i}`, {
           image: "pytorch/pytorch:2.4.0",
           gpuType: "NVIDIA_RTX_4090_24G",
           gpuCount: 1,
-        });
-      }
-    },
+        }),
+    );
+    // Returns once the engine has answered every registration, as the tests' programs do
+    // (`settled` in tests/support/engine.ts tells why).
+    await Promise.all(made.map((pod) => new Promise<void>((done) => pod.urn.apply(() => done()))));
   });
   const step = (what: string) => console.error(`${name}: ${what}`);
   const options = { parallel: PARALLEL, continueOnError: limited };
@@ -355,12 +480,24 @@ async function main(): Promise<void> {
   const started = performance.now();
   // Once here, with its messages: a first build of the CLI takes minutes.
   runPulumiCliScript();
+  const root = installAsUser();
+  // The program runs in this process, from the install as a user's runs from the project's: the
+  // serializer names modules relative to the working directory, the package chooses the form of
+  // its provider text from there, and an inline stack's provider process starts there.
+  const home = process.cwd();
+  process.chdir(root);
   const columns: Column[] = [];
-  for (const pods of sizes) {
-    const free = await runFleet(pods, false);
-    // One pod never comes near the limit: its run would repeat the unlimited one.
-    const limited = pods > 1 ? await runFleet(pods, true) : undefined;
-    columns.push({ pods, free, limited });
+  try {
+    const install = loadInstall(root);
+    for (const pods of sizes) {
+      const free = await runFleet(install, pods, false);
+      // One pod never comes near the limit: its run would repeat the unlimited one.
+      const limited = pods > 1 ? await runFleet(install, pods, true) : undefined;
+      columns.push({ pods, free, limited });
+    }
+  } finally {
+    process.chdir(home);
+    fs.rmSync(root, { recursive: true, force: true });
   }
   console.log(`${measured}\n\n${formatTable(columns)}\n`);
   console.log(`bench took ${seconds(performance.now() - started)} s`);

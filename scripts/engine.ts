@@ -2,7 +2,7 @@
 // scripts/pulumi-cli.sh, an environment that never leaves the machine, and either the CLI itself
 // in a project directory (`pulumi up`, as users run it) or Automation API stacks for inline
 // programs. See docs/engine.md.
-import { spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
@@ -71,6 +71,39 @@ function runScript(stderr: "inherit" | "pipe", module: string): string {
     throw new Error(`${script} printed ${JSON.stringify(dir)}, not a directory holding pulumi`);
   }
   return dir;
+}
+
+/**
+ * Packs this repository with `npm pack` (the built `dist/`, so build first) into `dir` as
+ * `pulumi-yotta.tgz`, and returns the tarball's path: the package as a user installs it.
+ */
+export function packPackage(dir: string): string {
+  const packed = execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], {
+    cwd: repoRoot,
+    encoding: "utf8",
+  })
+    .trim()
+    .split("\n")
+    .pop()!;
+  const tarball = path.join(dir, "pulumi-yotta.tgz");
+  fs.renameSync(path.join(dir, packed), tarball);
+  return tarball;
+}
+
+/**
+ * Makes `root` a user's project directory: a package.json of these dependencies (such as
+ * `pulumi-yotta: file:<tarball>`), installed by npm into its own `node_modules`.
+ */
+export function installDependencies(root: string, dependencies: Record<string, string>): void {
+  fs.writeFileSync(
+    path.join(root, "package.json"),
+    JSON.stringify({ name: "yotta-projects", private: true, dependencies }, null, 2),
+  );
+  execFileSync(
+    "npm",
+    ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"],
+    { cwd: root, stdio: ["ignore", "inherit", "inherit"] },
+  );
 }
 
 export interface EngineEnvOptions {

@@ -8,7 +8,7 @@
 // The version matrix: all of it with the @pulumi/pulumi this repository pins, then the README's
 // program, quickstart (with the drift command) and gpu-fleet with the oldest and the newest
 // @pulumi/pulumi the package's peer range claims, the newest on its own CLI and Node.js.
-import { spawn, execFileSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -19,6 +19,8 @@ import { engineEnv, repoRoot } from "../support/engine";
 import { liveRecords } from "../support/yotta-stack";
 import {
   PINNED_CLI_MODULE,
+  installDependencies,
+  packPackage,
   runPulumi,
   runPulumiCliScript,
   type PulumiRun,
@@ -90,19 +92,7 @@ function readmeProgram(): { source: string; commands: string[] } {
 let tarball: string;
 
 beforeAll(() => {
-  tarball = path.join(
-    fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "yotta-tarball-"))),
-    "pulumi-yotta.tgz",
-  );
-  const packed = execFileSync(
-    "npm",
-    ["pack", "--silent", "--pack-destination", path.dirname(tarball)],
-    { cwd: repoRoot, encoding: "utf8" },
-  )
-    .trim()
-    .split("\n")
-    .pop()!;
-  fs.renameSync(path.join(path.dirname(tarball), packed), tarball);
+  tarball = packPackage(fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "yotta-tarball-"))));
 }, 300_000);
 
 afterAll(() => {
@@ -132,15 +122,7 @@ function makeWorkspace(leg: Leg): Workspace {
     Object.assign(dependencies, pkg.dependencies, pkg.devDependencies);
   }
   Object.assign(dependencies, { "@pulumi/pulumi": leg.sdk, "pulumi-yotta": `file:${tarball}` });
-  fs.writeFileSync(
-    path.join(root, "package.json"),
-    JSON.stringify({ name: "yotta-projects", private: true, dependencies }, null, 2),
-  );
-  execFileSync(
-    "npm",
-    ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"],
-    { cwd: root, stdio: ["ignore", "inherit", "inherit"] },
-  );
+  installDependencies(root, dependencies);
   const backendDir = path.join(root, ".pulumi-state");
   fs.mkdirSync(backendDir);
   // Found or built (and cached) by scripts/pulumi-cli.sh, progress shown: cold, minutes.

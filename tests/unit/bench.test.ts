@@ -5,6 +5,7 @@ import {
   formatTable,
   podState,
   POD_TYPE,
+  STORED_POD_MODULE,
   type Column,
   type FleetRun,
   type Phase,
@@ -58,7 +59,21 @@ describe("podState", () => {
       bytes: Math.round((sizes[0]! + sizes[1]!) / 2),
       providerBytes: 23,
       providerCopies: 2,
+      providerRequired: false,
     });
+  });
+
+  test.each([
+    ["the short form", `exports.handler = require("${STORED_POD_MODULE}");`, true],
+    ["the whole object", provider, false],
+    [
+      "another resource's module",
+      'exports.handler = require("pulumi-yotta/provider/stored/vm");',
+      false,
+    ],
+  ])("tells %s of the provider text by its require", (_, text, required) => {
+    const entry = { type: POD_TYPE, inputs: { __provider: text }, outputs: { __provider: text } };
+    expect(podState([entry])?.providerRequired).toBe(required);
   });
 
   test("counts bytes, not characters", () => {
@@ -67,6 +82,7 @@ describe("podState", () => {
       bytes: JSON.stringify(entry).length + 1,
       providerBytes: 2,
       providerCopies: 1,
+      providerRequired: false,
     });
   });
 
@@ -94,7 +110,7 @@ describe("formatTable", () => {
     up: phase(upMs, 5 * pods),
     refresh: phase(1_000, pods),
     destroy: phase(4_000, 4 * pods),
-    state: { bytes: 6_642, providerBytes: 2_257, providerCopies: 2 },
+    state: { bytes: 2_520, providerBytes: 272, providerCopies: 2, providerRequired: true },
   });
   const columns: Column[] = [
     { pods: 1, free: run(10_000, 1) },
@@ -138,8 +154,13 @@ describe("formatTable", () => {
   });
 
   test("state in bytes, the provider text with its copies", () => {
-    expect(row("state bytes per pod resource").slice(1, 3)).toEqual(["6,642 B", "6,642 B"]);
-    expect(row("↳ of which the serialized provider, × copies")[2]).toBe("2,257 B × 2");
+    expect(row("state bytes per pod resource").slice(1, 3)).toEqual(["2,520 B", "2,520 B"]);
+    expect(row("↳ of which the serialized provider, × copies")[2]).toBe("272 B × 2");
+    expect(row(`↳ that text is \`require("${STORED_POD_MODULE}")\``).slice(1)).toEqual([
+      "yes",
+      "yes",
+      "yes",
+    ]);
   });
 
   test("the rate-limited figures only where that fleet ran, against its own unlimited run", () => {

@@ -5,9 +5,9 @@ import { isBusy, isNotFound } from "../client";
 import { pickInputs, type CheckResult } from "./check";
 import { yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
-import { mismatches, type FieldTable, adoptIdRule } from "./diff";
+import { COMMON_FIELDS, mismatches, type FieldTable } from "./diff";
 import { progress } from "./progress";
-import { checkResource, diffResource, refreshed } from "./resource";
+import { checkResource, diffResource, refreshed, timeoutsOnly } from "./resource";
 import { unlessGone } from "./refresh";
 import { CredentialTypeIn, Secret, ShortName } from "../client/core/rules";
 import { CommonInputs } from "./schemas";
@@ -41,7 +41,7 @@ const FIELDS: FieldTable<CredentialInputs> = {
   username: "update",
   password: "update",
   type: "replace",
-  adoptId: adoptIdRule,
+  ...COMMON_FIELDS,
 };
 
 /** What the state holds for a credential: the normalized inputs plus what the cloud reports. */
@@ -130,6 +130,8 @@ export async function update(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<pulumi.dynamic.UpdateResult> {
+  const unchanged = timeoutsOnly(FIELDS, olds, news);
+  if (unchanged) return unchanged;
   const inputs = CredentialInputs.parse(storedInputs(news));
   const client = yotta();
   // A partial PATCH with only what changed: a rename does not resend the secret, and a password

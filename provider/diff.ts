@@ -77,6 +77,16 @@ export function adoptIdRule<T extends { adoptId?: string }>(
 }
 
 /**
+ * The rules for the inputs every resource takes (see `CommonInputs`), spread into each table.
+ * `timeouts` only bounds the provider's own waits: a change of it alone is an update that calls
+ * no API (see `timeoutsOnly`) and records the new timeouts, which the delete reads from the state.
+ */
+export const COMMON_FIELDS = {
+  adoptId: adoptIdRule,
+  timeouts: "update",
+} as const;
+
+/**
  * The fields a live resource reports differently from the declared inputs, each as `name is "a",
  * declared "b"`: what refuses an adoption, and what tells that a resource found by name is not
  * the one a create made. A field either side leaves out passes, as in `read`: the API omits what

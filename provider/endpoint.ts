@@ -12,10 +12,17 @@ import {
 import { pickInputs, type CheckResult } from "./check";
 import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
-import { diffByTable, mismatches, type FieldTable, adoptIdRule } from "./diff";
+import { COMMON_FIELDS, diffByTable, mismatches, type FieldTable } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { progress } from "./progress";
-import { checkResource, diffResource, gpuTypesIn, refreshed, untilDeleted } from "./resource";
+import {
+  checkResource,
+  diffResource,
+  gpuTypesIn,
+  refreshed,
+  timeoutsOnly,
+  untilDeleted,
+} from "./resource";
 import { liveDesired, unlessGone } from "./refresh";
 import {
   EndpointContainerVolume,
@@ -139,8 +146,7 @@ const FIELDS: FieldTable<EndpointInputs> = {
   expose: removedReplaces("expose"),
   webhook: "update",
   running: "update",
-  timeouts: "update",
-  adoptId: adoptIdRule,
+  ...COMMON_FIELDS,
 };
 
 export async function check(
@@ -234,6 +240,9 @@ export async function update(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<pulumi.dynamic.UpdateResult> {
+  // A FAILED endpoint is restarted whatever changed.
+  const unchanged = olds.status === "FAILED" ? undefined : timeoutsOnly(FIELDS, olds, news);
+  if (unchanged) return unchanged;
   const inputs = EndpointInputs.parse(inputsOf(news));
   const deadline = deadlineFor("update", inputs.timeouts, TIMEOUTS);
   // State written by an older release may not parse; then every field counts as changed.

@@ -5,10 +5,17 @@ import { isNotFound, isPodPaused, waitFor } from "../client";
 import { pickInputs, type CheckResult } from "./check";
 import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
-import { mismatches, type FieldTable, adoptIdRule } from "./diff";
+import { COMMON_FIELDS, mismatches, type FieldTable } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { progress } from "./progress";
-import { checkResource, diffResource, gpuTypesIn, refreshed, untilDeleted } from "./resource";
+import {
+  checkResource,
+  diffResource,
+  gpuTypesIn,
+  refreshed,
+  timeoutsOnly,
+  untilDeleted,
+} from "./resource";
 import { describePlacement, Placements, placeInOrder, Regions, type Placement } from "./placement";
 import { unlessGone } from "./refresh";
 import {
@@ -149,7 +156,7 @@ const FIELDS: FieldTable<PodInputs> = {
   expose: "replace",
   volumes: "replace",
   running: "update",
-  adoptId: adoptIdRule,
+  ...COMMON_FIELDS,
 };
 
 /** What the state holds for a pod: the normalized inputs plus what the cloud reports. */
@@ -278,6 +285,8 @@ export async function update(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<pulumi.dynamic.UpdateResult> {
+  const unchanged = timeoutsOnly(FIELDS, olds, news, desiredOnly);
+  if (unchanged) return unchanged;
   const inputs = PodInputs.parse(storedInputs(news));
   const deadline = deadlineFor("update", inputs.timeouts, TIMEOUTS);
   const live = await yotta().pods.watcher.get(id);

@@ -111,3 +111,19 @@ export function diffResource<T>(
       options.uniqueNames && replaces.length > 0 && keepsExplicitName(olds, news),
   };
 }
+
+/**
+ * `update` when nothing but `timeouts` changed: the state records the new timeouts (a delete
+ * reads its deadline from there) and no API is called. `undefined` when anything else changed.
+ * `desired` picks, from stored outputs, what `diff` compares.
+ */
+export function timeoutsOnly<T>(
+  table: FieldTable<T>,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+  desired: (props: Record<string, unknown>) => Record<string, unknown> = (props) => props,
+): pulumi.dynamic.UpdateResult | undefined {
+  const { changed } = diffByTable(table, desired(olds) as Partial<T>, news as Partial<T>);
+  if (changed.length !== 1 || changed[0] !== "timeouts") return undefined;
+  return { outs: { ...olds, timeouts: news.timeouts } };
+}

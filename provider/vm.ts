@@ -5,10 +5,10 @@ import { isBusy, isNotAllowed, isNotFound, waitFor } from "../client";
 import { pickInputs, type CheckResult } from "./check";
 import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
-import { mismatches, type FieldTable, adoptIdRule } from "./diff";
+import { COMMON_FIELDS, mismatches, type FieldTable } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { progress } from "./progress";
-import { checkResource, diffResource, refreshed, untilDeleted } from "./resource";
+import { checkResource, diffResource, refreshed, timeoutsOnly, untilDeleted } from "./resource";
 import { unlessGone } from "./refresh";
 import { GpuType, Region, VolumeMountPaths, displayName } from "../client/core/rules";
 import { CommonInputs, sortKeys } from "./schemas";
@@ -41,7 +41,7 @@ const FIELDS: FieldTable<VmInputs> = {
   region: "replace",
   isSpot: "replace",
   volumeMountPaths: "replace",
-  adoptId: adoptIdRule,
+  ...COMMON_FIELDS,
 };
 
 /** What the state holds for a VM: the normalized inputs plus what the cloud reports. */
@@ -102,6 +102,8 @@ export async function update(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<pulumi.dynamic.UpdateResult> {
+  const unchanged = timeoutsOnly(FIELDS, olds, news);
+  if (unchanged) return unchanged;
   const inputs = VmInputs.parse(storedInputs(news));
   const client = yotta();
   const live = await client.vms.watcher.get(id);

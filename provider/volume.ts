@@ -12,10 +12,10 @@ import {
 import { pickInputs, type CheckResult } from "./check";
 import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
-import { mismatches, type FieldTable, adoptIdRule } from "./diff";
+import { COMMON_FIELDS, mismatches, type FieldTable } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { progress } from "./progress";
-import { checkResource, diffResource, refreshed, untilDeleted } from "./resource";
+import { checkResource, diffResource, refreshed, timeoutsOnly, untilDeleted } from "./resource";
 import { unlessGone } from "./refresh";
 import {
   Region,
@@ -63,7 +63,7 @@ const FIELDS: FieldTable<VolumeInputs> = {
   // turn into a replacement, which would destroy the data the user meant to keep. (A refresh can
   // find a volume grown out of band, so `diff` sees a shrink that `check` never did.)
   sizeInGb: "update",
-  adoptId: adoptIdRule,
+  ...COMMON_FIELDS,
 };
 
 /** What the state holds for a volume: the normalized inputs plus what the cloud reports. */
@@ -154,6 +154,8 @@ export async function update(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<pulumi.dynamic.UpdateResult> {
+  const unchanged = timeoutsOnly(FIELDS, olds, news);
+  if (unchanged) return unchanged;
   const inputs = VolumeInputs.parse(storedInputs(news));
   const deadline = deadlineFor("update", inputs.timeouts, TIMEOUTS);
   const client = yotta();

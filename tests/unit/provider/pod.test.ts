@@ -144,8 +144,7 @@ describe("pod diff", () => {
     ["timeouts", { create: "5m" }],
   ])("%s updates in place", async (field, value) => {
     const result = await pod.diff("1", base, { ...base, [field]: value });
-    expect(result.replaces).toEqual([]);
-    expect(result.changes).toBe(field === "running");
+    expect(result).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
   });
 
   test("adopting another pod replaces; dropping adoptId does not", async () => {

@@ -15,18 +15,16 @@ import { startEmulator, type Kind, type RunningEmulator } from "../../emulator";
 import { openInlineStack } from "../../scripts/engine";
 import type { FixtureInfo } from "../../scripts/upgrade-fixture/deploy";
 import { repoRoot, workRoot } from "../support/engine";
-import { apiCalls, apiWrites, liveRecords, stateResources } from "../support/yotta-stack";
+import {
+  apiCalls,
+  apiWrites,
+  kindOfType,
+  liveRecords,
+  readOf,
+  stateResources,
+} from "../support/yotta-stack";
 
 const FIXTURES = path.join(repoRoot, "tests", "fixtures", "upgrade");
-
-/** The list call of each resource type (the last part of its type token). */
-const LIST_PATHS: Record<string, string> = {
-  Pod: "/v2/pods",
-  Endpoint: "/v2/serverless",
-  Volume: "/v2/volumes",
-  Credential: "/v2/container-registry-auths",
-  Vm: "/v2/vms",
-};
 
 /**
  * What the CHANGELOG announces a preview of an old stack will show, by the release that deployed
@@ -165,10 +163,8 @@ describe.each(releases)("a stack deployed with %s, taken over by the current cod
     expect(reads.every((c) => c.startsWith("GET "))).toBe(true);
     expect(reads.length).toBeLessThanOrEqual(releaseTexts.size);
     for (const r of (await stateResources(t())).values()) {
-      const list = LIST_PATHS[r.type.slice(r.type.lastIndexOf(":") + 1)];
-      const readBy = reads.find(
-        (c) => c.endsWith(`/${r.id}`) || (list !== undefined && c.split("?")[0] === `GET ${list}`),
-      );
+      const kind = kindOfType(r.type);
+      const readBy = kind && r.id ? readOf(reads, kind, r.id) : undefined;
       expect([r.name, readBy]).toEqual([r.name, expect.any(String)]);
     }
     expect(apiWrites(emulator.admin)).toEqual([]);

@@ -147,6 +147,31 @@ export function apiCalls(admin: EmulatorAdmin, filter: RequestFilter = {}): stri
   return admin.requests(filter).map((r) => `${r.method} ${r.path}`);
 }
 
+/** The list call of each kind. */
+const LIST_PATHS: Record<Kind, string> = {
+  pod: "/v2/pods",
+  endpoint: "/v2/serverless",
+  volume: "/v2/volumes",
+  credential: "/v2/container-registry-auths",
+  vm: "/v2/vms",
+};
+
+/**
+ * The call among `calls` (as {@link apiCalls} gives them) that read the resource: its own GET, or
+ * a list of its kind, which the reads of one kind arriving together share. Undefined when none.
+ */
+export function readOf(calls: string[], kind: Kind, id: string): string | undefined {
+  return calls.find(
+    (c) => c === `GET ${LIST_PATHS[kind]}/${id}` || c.split("?")[0] === `GET ${LIST_PATHS[kind]}`,
+  );
+}
+
+/** The kind of a resource of the state, from the last part of its type token (`…:Pod`). */
+export function kindOfType(type: string): Kind | undefined {
+  const name = type.slice(type.lastIndexOf(":") + 1).toLowerCase();
+  return name in LIST_PATHS ? (name as Kind) : undefined;
+}
+
 /** The calls that change something: every method but GET. */
 export function apiWrites(admin: EmulatorAdmin): string[] {
   return admin

@@ -5,7 +5,7 @@ import { isBusy, isNotFound } from "../client";
 import { pickInputs, type CheckResult } from "./check";
 import { yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
-import { COMMON_FIELDS, mismatches, type FieldTable } from "./diff";
+import { COMMON_FIELDS, mismatches, type FieldTable, type InputTable } from "./diff";
 import { progress } from "./progress";
 import { checkResource, diffResource, refreshed, timeoutsOnly } from "./resource";
 import { unlessGone } from "./refresh";
@@ -42,7 +42,7 @@ const FIELDS: FieldTable<CredentialInputs> = {
   password: "update",
   type: "replace",
   ...COMMON_FIELDS,
-};
+} satisfies InputTable<CredentialInputs>;
 
 /** What the state holds for a credential: the normalized inputs plus what the cloud reports. */
 export type CredentialOutputs = CredentialInputs & {

@@ -14,6 +14,15 @@ export type FieldRule<T> = FieldAction | ((olds: Partial<T>, news: Partial<T>) =
  */
 export type FieldTable<T> = { readonly [K in keyof T]?: FieldRule<T> };
 
+/**
+ * A resource's table as each resource declares it: every input has its rule, so an input added
+ * to the schema without one is a compile error. `autonamePrefix` is the one input left out: it
+ * only says where an auto-name came from, and the name itself is compared.
+ */
+export type InputTable<T> = {
+  readonly [K in Exclude<keyof T, "autonamePrefix">]-?: FieldRule<T>;
+};
+
 export interface TableDiff {
   /** Every desired-state field whose value differs. */
   changed: string[];

@@ -12,7 +12,7 @@ import {
 import { pickInputs, type CheckResult } from "./check";
 import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
-import { COMMON_FIELDS, diffByTable, mismatches, type FieldTable } from "./diff";
+import { COMMON_FIELDS, diffByTable, mismatches, type FieldTable, type InputTable } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { progress } from "./progress";
 import {
@@ -147,7 +147,7 @@ const FIELDS: FieldTable<EndpointInputs> = {
   webhook: "update",
   running: "update",
   ...COMMON_FIELDS,
-};
+} satisfies InputTable<EndpointInputs>;
 
 export async function check(
   olds: Record<string, unknown>,

@@ -5,7 +5,7 @@ import { isNotFound, isPodPaused, waitFor } from "../client";
 import { pickInputs, type CheckResult } from "./check";
 import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
-import { COMMON_FIELDS, mismatches, type FieldTable } from "./diff";
+import { COMMON_FIELDS, mismatches, type FieldTable, type InputTable } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { progress } from "./progress";
 import {
@@ -157,7 +157,7 @@ const FIELDS: FieldTable<PodInputs> = {
   volumes: "replace",
   running: "update",
   ...COMMON_FIELDS,
-};
+} satisfies InputTable<PodInputs>;
 
 /** What the state holds for a pod: the normalized inputs plus what the cloud reports. */
 export type PodOutputs = PodInputs & {

@@ -5,7 +5,7 @@ import { isBusy, isNotAllowed, isNotFound, waitFor } from "../client";
 import { pickInputs, type CheckResult } from "./check";
 import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
-import { COMMON_FIELDS, mismatches, type FieldTable } from "./diff";
+import { COMMON_FIELDS, mismatches, type FieldTable, type InputTable } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { progress } from "./progress";
 import { checkResource, diffResource, refreshed, timeoutsOnly, untilDeleted } from "./resource";
@@ -42,7 +42,7 @@ const FIELDS: FieldTable<VmInputs> = {
   isSpot: "replace",
   volumeMountPaths: "replace",
   ...COMMON_FIELDS,
-};
+} satisfies InputTable<VmInputs>;
 
 /** What the state holds for a VM: the normalized inputs plus what the cloud reports. */
 export type VmOutputs = VmInputs & {

@@ -12,7 +12,7 @@ import {
 import { pickInputs, type CheckResult } from "./check";
 import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
-import { COMMON_FIELDS, mismatches, type FieldTable } from "./diff";
+import { COMMON_FIELDS, mismatches, type FieldTable, type InputTable } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { progress } from "./progress";
 import { checkResource, diffResource, refreshed, timeoutsOnly, untilDeleted } from "./resource";
@@ -64,7 +64,7 @@ const FIELDS: FieldTable<VolumeInputs> = {
   // find a volume grown out of band, so `diff` sees a shrink that `check` never did.)
   sizeInGb: "update",
   ...COMMON_FIELDS,
-};
+} satisfies InputTable<VolumeInputs>;
 
 /** What the state holds for a volume: the normalized inputs plus what the cloud reports. */
 export type VolumeOutputs = VolumeInputs & {

@@ -30,12 +30,13 @@ export const MAYBE_SECRET_NOTE =
  */
 export function findingsFromEvents(events: readonly EngineEvent[]): RefreshFindings {
   const findings: RefreshFindings = { checked: 0, resources: [], errors: [] };
+  // A resource counts once, however many outputs events the engine sends for it: the last wins.
+  const byUrn = new Map<string, ReturnType<typeof driftOf>>();
   for (const event of events) {
     const step = event.resOutputsEvent?.metadata;
     if (step && isManaged(step)) {
-      findings.checked += 1;
-      const drifted = driftOf(step);
-      if (drifted) findings.resources.push(drifted);
+      byUrn.delete(step.urn);
+      byUrn.set(step.urn, driftOf(step));
     }
     const diagnostic = event.diagnosticEvent;
     if (diagnostic?.severity === "error") {
@@ -43,6 +44,8 @@ export function findingsFromEvents(events: readonly EngineEvent[]): RefreshFindi
       if (message) findings.errors.push(failureAt(diagnostic.urn, message));
     }
   }
+  findings.checked = byUrn.size;
+  for (const drifted of byUrn.values()) if (drifted) findings.resources.push(drifted);
   // The engine closes a failed run with a bare "preview failed"; it adds nothing to the errors
   // that say why.
   if (findings.errors.some((e) => e.urn)) {

@@ -15,6 +15,23 @@ describe("findingsFromEvents", () => {
     expect(findings).toEqual({ checked: 2, resources: [], errors: [] });
   });
 
+  it("counts a resource once when the engine sends its outputs twice, the last one deciding", () => {
+    const findings = findingsFromEvents([
+      refreshed({ type: "Pod", name: "a", op: "same", inputs: pod, outputs: pod }),
+      refreshed({ type: "Pod", name: "b", op: "same", inputs: pod, outputs: pod }),
+      refreshed({
+        type: "Pod",
+        name: "a",
+        op: "update",
+        inputs: pod,
+        outputs: { ...pod, running: false },
+      }),
+    ]);
+
+    expect(findings.checked).toBe(2);
+    expect(findings.resources.map((r) => [r.name, r.kind])).toEqual([["a", "changed"]]);
+  });
+
   it("reports a changed input with its last applied and its live value", () => {
     const findings = findingsFromEvents([
       refreshed({

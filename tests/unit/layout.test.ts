@@ -27,6 +27,11 @@ describe.each(clientResources)("%s", (name) => {
     expect(read("sdk/internal/thin-provider.ts")).toContain(`"${name}"`);
   });
 
+  test("has the stored provider module a user's state requires by name", () => {
+    // Without it the kind still works, but every resource stores 2 KB of closures, twice.
+    expect(read(`provider/stored/${name}.ts`)).toContain(`dispatchingProvider("${name}")`);
+  });
+
   test("has an SDK class exported by the package", () => {
     expect(typeof (yotta as Record<string, unknown>)[className(name)]).toBe("function");
   });

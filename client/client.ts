@@ -8,11 +8,7 @@ import { Transport } from "./core/http";
 import { debugSinkFromEnv, type DebugSink } from "./core/logging";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./core/retry";
 import type { WatcherOptions } from "./core/watch";
-import { Credentials } from "./resources/credentials";
-import { Endpoints } from "./resources/endpoints";
-import { Pods } from "./resources/pods";
-import { Vms } from "./resources/vms";
-import { Volumes } from "./resources/volumes";
+import { makeCollections, type Collections } from "./kinds";
 
 export const DEFAULT_BASE_URL = "https://api.yottalabs.ai";
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -54,12 +50,15 @@ export interface YottaClientOptions {
   watch?: WatcherOptions;
 }
 
+/**
+ * The client's collections, one per kind of client/kinds.ts (`pods`, `endpoints`, `volumes`,
+ * `credentials`, `vms`), set by the constructor.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging, @typescript-eslint/no-empty-object-type -- the collections come from the kind table; the constructor sets every one
+export interface YottaClient extends Collections {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface above
 export class YottaClient {
-  readonly pods: Pods;
-  readonly endpoints: Endpoints;
-  readonly volumes: Volumes;
-  readonly credentials: Credentials;
-  readonly vms: Vms;
   /** The base URL requests go to (it never contains the key). */
   readonly baseUrl: string;
 
@@ -96,12 +95,7 @@ export class YottaClient {
       debug: debugSink(options.debug),
     });
     this.baseUrl = baseUrl.toString().replace(/\/$/, "");
-    const watch = options.watch;
-    this.pods = new Pods(transport, watch);
-    this.endpoints = new Endpoints(transport, watch);
-    this.volumes = new Volumes(transport, watch);
-    this.credentials = new Credentials(transport, watch);
-    this.vms = new Vms(transport, watch);
+    Object.assign(this, makeCollections(transport, options.watch));
   }
 
   /** Closes the client's connection pool (not a dispatcher passed in). */

@@ -2,12 +2,13 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { Credential as LiveCredential, CredentialUpdate } from "../client";
 import { isBusy, isNotFound } from "../client";
-import { pickInputs, type CheckResult } from "./check";
+import { pickInputs } from "./check";
 import { yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
 import { COMMON_FIELDS, mismatches, type FieldTable, type InputTable } from "./diff";
 import { progress } from "./progress";
-import { checkResource, diffResource, refreshed, timeoutsOnly } from "./resource";
+import { SHORT_NAMES } from "./naming";
+import { refreshed, resourceKit } from "./resource";
 import { unlessGone } from "./refresh";
 import { CredentialTypeIn, Secret, ShortName } from "../client/core/rules";
 import { CommonInputs } from "./schemas";
@@ -50,20 +51,16 @@ export type CredentialOutputs = CredentialInputs & {
   createdAt?: string;
 };
 
-export async function check(
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): Promise<CheckResult> {
-  return checkResource("credential", CredentialInputs, olds, news);
-}
+const kit = resourceKit({
+  kind: "credential",
+  schema: CredentialInputs,
+  fields: FIELDS,
+  names: SHORT_NAMES,
+  // Names are unique per account.
+  uniqueNames: true,
+});
 
-export async function diff(
-  _id: string,
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): Promise<pulumi.dynamic.DiffResult> {
-  return diffResource(FIELDS, olds, news, { uniqueNames: true });
-}
+export const { check, diff } = kit;
 
 export async function create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
   const inputs = CredentialInputs.parse(storedInputs(raw));
@@ -130,7 +127,7 @@ export async function update(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<pulumi.dynamic.UpdateResult> {
-  const unchanged = timeoutsOnly(FIELDS, olds, news);
+  const unchanged = kit.timeoutsOnly(olds, news);
   if (unchanged) return unchanged;
   const inputs = CredentialInputs.parse(storedInputs(news));
   const client = yotta();

@@ -1,33 +1,40 @@
+import type { Kind } from "../client";
+import { debugSinkFromEnv } from "../client/core/logging";
 import * as credential from "./credential";
-import { isPendingCall, pendingCall, type PendingAware } from "./pending";
-import { plain } from "./plain";
 import * as endpoint from "./endpoint";
+import { isPendingCall, pendingCall } from "./pending";
+import { plain } from "./plain";
 import * as pod from "./pod";
+import type { ResourceModule, ResourceModules } from "./resource";
 import * as vm from "./vm";
 import * as volume from "./volume";
-import { debugSinkFromEnv } from "../client/core/logging";
 
 /**
  * The one entry point of the serialized providers (`sdk/internal/thin-provider.ts`): every call
  * from the dynamic-provider host comes through here, so what all resources need is done once.
+ * Each kind of client/kinds.ts has its module here, held to the provider interface: a kind
+ * without one, or a module missing a method, is a compile error.
  */
-const MODULES = { pod, endpoint, volume, credential, vm } as const;
+const MODULES: ResourceModules = { pod, endpoint, volume, credential, vm };
 
-export type ModuleName = keyof typeof MODULES;
-export type Method = "configure" | "check" | "diff" | "create" | "read" | "update" | "remove";
+export type ModuleName = Kind;
+export type Method = Exclude<keyof ResourceModule, "ownership">;
 
-export async function call(module: ModuleName, method: Method, args: unknown[]): Promise<unknown> {
+export async function call<K extends ModuleName>(
+  module: K,
+  method: Method,
+  args: unknown[],
+): Promise<unknown> {
   try {
-    const impl = MODULES[module] as unknown as Record<
-      Method,
-      (...a: unknown[]) => Promise<unknown>
-    >;
+    const impl: ResourceModules[K] | undefined = MODULES[module];
     if (!impl)
       throw new Error(`pulumi-yotta has no resource "${String(module)}": upgrade the package`);
     // A record whose create has an unknown outcome holds no cloud id: settle it, never use it.
+    // Otherwise the host's arguments go to the method as they came: the host calls each with
+    // the arguments its signature names.
     const result = isPendingCall(method, args)
-      ? await pendingCall(impl as unknown as PendingAware, method, args)
-      : await impl[method](...args);
+      ? await pendingCall(impl, method, args)
+      : await (impl[method] as (...a: unknown[]) => Promise<unknown>).apply(impl, args);
     return plain(result);
   } catch (error) {
     throw forHost(error);

@@ -9,20 +9,14 @@ import {
   WaitFailedError,
   WaitTimeoutError,
 } from "../client";
-import { pickInputs, type CheckResult } from "./check";
+import { pickInputs } from "./check";
 import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
 import { COMMON_FIELDS, diffByTable, mismatches, type FieldTable, type InputTable } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { progress } from "./progress";
-import {
-  checkResource,
-  diffResource,
-  gpuTypesIn,
-  refreshed,
-  timeoutsOnly,
-  untilDeleted,
-} from "./resource";
+import { SHORT_NAMES } from "./naming";
+import { gpuTypesIn, refreshed, resourceKit, untilDeleted } from "./resource";
 import { liveDesired, unlessGone } from "./refresh";
 import {
   EndpointContainerVolume,
@@ -149,22 +143,25 @@ const FIELDS: FieldTable<EndpointInputs> = {
   ...COMMON_FIELDS,
 } satisfies InputTable<EndpointInputs>;
 
-export async function check(
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): Promise<CheckResult> {
-  return checkResource("endpoint", EndpointInputs, olds, news, (inputs) =>
-    gpuTypesIn(inputs.resources),
-  );
-}
+const kit = resourceKit({
+  kind: "endpoint",
+  schema: EndpointInputs,
+  fields: FIELDS,
+  names: SHORT_NAMES,
+  // The real service may hold endpoint names unique.
+  uniqueNames: true,
+  gpuTypesOf: (inputs) => gpuTypesIn(inputs.resources),
+});
 
+export const { check } = kit;
+
+/** The kit's `diff`, and a FAILED endpoint is updated. */
 export async function diff(
-  _id: string,
+  id: string,
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<pulumi.dynamic.DiffResult> {
-  // The real service may hold endpoint names unique.
-  const result = diffResource(FIELDS, olds, news, { uniqueNames: true });
+  const result = await kit.diff(id, olds, news);
   // A FAILED endpoint is not what was asked for; an update restarts it with the current spec.
   return olds.status === "FAILED" ? { ...result, changes: true } : result;
 }
@@ -241,7 +238,7 @@ export async function update(
   news: Record<string, unknown>,
 ): Promise<pulumi.dynamic.UpdateResult> {
   // A FAILED endpoint is restarted whatever changed.
-  const unchanged = olds.status === "FAILED" ? undefined : timeoutsOnly(FIELDS, olds, news);
+  const unchanged = olds.status === "FAILED" ? undefined : kit.timeoutsOnly(olds, news);
   if (unchanged) return unchanged;
   const inputs = EndpointInputs.parse(inputsOf(news));
   const deadline = deadlineFor("update", inputs.timeouts, TIMEOUTS);

@@ -12,13 +12,19 @@ export interface NameRule {
   letterFirst: boolean;
 }
 
-export const NAME_RULES = {
-  pod: { maxLength: 255, allowed: /[A-Za-z0-9@._-]/, letterFirst: false },
-  volume: { maxLength: 255, allowed: /[A-Za-z0-9@._-]/, letterFirst: false },
-  vm: { maxLength: 255, allowed: /[A-Za-z0-9@._-]/, letterFirst: false },
-  endpoint: { maxLength: 20, allowed: /[A-Za-z0-9@._-]/, letterFirst: true },
-  credential: { maxLength: 20, allowed: /[A-Za-z0-9@._-]/, letterFirst: true },
-} as const satisfies Record<string, NameRule>;
+/** Pods, volumes and VMs: up to 255 characters; auto-names keep to the strict characters. */
+export const LONG_NAMES: NameRule = {
+  maxLength: 255,
+  allowed: /[A-Za-z0-9@._-]/,
+  letterFirst: false,
+};
+
+/** Endpoints and credentials: {@link STRICT_NAME}, a letter then up to 19 more. */
+export const SHORT_NAMES: NameRule = {
+  maxLength: 20,
+  allowed: /[A-Za-z0-9@._-]/,
+  letterFirst: true,
+};
 
 const SUFFIX_LENGTH = 7;
 

@@ -24,8 +24,8 @@ import { progress } from "./progress";
  * - `read` (refresh): what the attempt made takes the record's place, under its real id; when
  *   nothing was made the record is dropped; while unknown the record stays as it is.
  */
-export interface PendingAware {
-  ownership(props: Record<string, unknown>): Ownership<{ id: string }>;
+export interface PendingAware<T extends { id: string }> {
+  ownership(props: Record<string, unknown>): Ownership<T>;
   read(id: string, props: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult>;
   remove(id: string, props: Record<string, unknown>): Promise<void>;
 }
@@ -34,8 +34,8 @@ export function isPendingCall(method: string, args: unknown[]): boolean {
   return ["diff", "read", "update", "remove"].includes(method) && isPendingId(args[0]);
 }
 
-export async function pendingCall(
-  impl: PendingAware,
+export async function pendingCall<T extends { id: string }>(
+  impl: PendingAware<T>,
   method: string,
   args: unknown[],
 ): Promise<unknown> {
@@ -60,8 +60,8 @@ export async function pendingCall(
   throw new Error(`unexpected call ${method} on a pending record`);
 }
 
-async function readPending(
-  impl: PendingAware,
+async function readPending<T extends { id: string }>(
+  impl: PendingAware<T>,
   id: string,
   props: Record<string, unknown>,
   attempt: Attempt,
@@ -78,8 +78,8 @@ async function readPending(
   return { id, props };
 }
 
-async function removePending(
-  impl: PendingAware,
+async function removePending<T extends { id: string }>(
+  impl: PendingAware<T>,
   props: Record<string, unknown>,
   attempt: Attempt,
 ): Promise<void> {

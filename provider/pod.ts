@@ -2,20 +2,14 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { Pod as LivePod, PodCreate } from "../client";
 import { isNotFound, isPodPaused, waitFor } from "../client";
-import { pickInputs, type CheckResult } from "./check";
+import { pickInputs } from "./check";
 import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
 import { COMMON_FIELDS, mismatches, type FieldTable, type InputTable } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { progress } from "./progress";
-import {
-  checkResource,
-  diffResource,
-  gpuTypesIn,
-  refreshed,
-  timeoutsOnly,
-  untilDeleted,
-} from "./resource";
+import { LONG_NAMES } from "./naming";
+import { gpuTypesIn, refreshed, resourceKit, untilDeleted } from "./resource";
 import { describePlacement, Placements, placeInOrder, Regions, type Placement } from "./placement";
 import { unlessGone } from "./refresh";
 import {
@@ -185,22 +179,26 @@ export type PodOutputs = PodInputs & {
   createdAt?: string;
 };
 
-export async function check(
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): Promise<CheckResult> {
-  return checkResource("pod", PodInputs, olds, news, (inputs) =>
-    gpuTypesIn(inputs.placements ?? [inputs]),
-  );
-}
+const kit = resourceKit({
+  kind: "pod",
+  schema: PodInputs,
+  fields: FIELDS,
+  names: LONG_NAMES,
+  // Pod names need not be unique, so a replacement is always made before the old pod goes.
+  uniqueNames: false,
+  gpuTypesOf: (inputs) => gpuTypesIn(inputs.placements ?? [inputs]),
+  desired: desiredOnly,
+});
 
+export const { check } = kit;
+
+/** The kit's `diff`, and a FAILED pod is replaced. */
 export async function diff(
-  _id: string,
+  id: string,
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<pulumi.dynamic.DiffResult> {
-  // Pod names need not be unique, so a replacement is always made before the old pod goes.
-  const result = diffResource(FIELDS, desiredOnly(olds), news, { uniqueNames: false });
+  const result = await kit.diff(id, olds, news);
   // A pod that went FAILED cannot be repaired in place; only a new one helps.
   if (olds.status !== "FAILED") return result;
   return { ...result, changes: true, replaces: [...(result.replaces ?? []), "status"] };
@@ -285,7 +283,7 @@ export async function update(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<pulumi.dynamic.UpdateResult> {
-  const unchanged = timeoutsOnly(FIELDS, olds, news, desiredOnly);
+  const unchanged = kit.timeoutsOnly(olds, news);
   if (unchanged) return unchanged;
   const inputs = PodInputs.parse(storedInputs(news));
   const deadline = deadlineFor("update", inputs.timeouts, TIMEOUTS);

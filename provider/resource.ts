@@ -1,10 +1,11 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import { waitFor, type Polled } from "../client";
+import { waitFor, type Kind, type LiveRecord, type Polled } from "../client";
 import { checkInputs, UNKNOWN, type CheckResult } from "./check";
 import { pollInterval } from "./config";
+import type { Ownership } from "./create";
 import { diffByTable, type FieldTable } from "./diff";
-import { keepsExplicitName, NAME_RULES, withName } from "./naming";
+import { keepsExplicitName, withName, type NameRule } from "./naming";
 import { progress } from "./progress";
 import { liveDesired } from "./refresh";
 import { KNOWN_GPU_TYPES } from "./schemas";
@@ -12,24 +13,91 @@ import { KNOWN_GPU_TYPES } from "./schemas";
 // The steps every resource's provider methods share. What differs between resources (fields,
 // rules, calls, waits) stays in each resource's own file and is passed in.
 
-export type ResourceKind = keyof typeof NAME_RULES;
+export type ResourceKind = Kind;
+
+/** The provider module of each kind, as provider/dispatch.ts holds them. */
+export type ResourceModules = { [K in Kind]: ResourceModule<LiveRecord<K>> };
+
+/**
+ * A resource's provider module, `provider/<kind>.ts`, as dispatch calls it: the dynamic-provider
+ * methods (`remove` is the host's `delete`), plus `ownership`, which settles a create whose
+ * outcome is unknown (provider/pending.ts). provider/dispatch.ts holds every module to it.
+ */
+export interface ResourceModule<Live extends { id: string } = { id: string }> {
+  configure(request: pulumi.dynamic.ConfigureRequest): Promise<void>;
+  check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult>;
+  diff(
+    id: string,
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): Promise<pulumi.dynamic.DiffResult>;
+  create(inputs: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult>;
+  read(id: string, props: Record<string, unknown>): Promise<pulumi.dynamic.ReadResult>;
+  update(
+    id: string,
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): Promise<pulumi.dynamic.UpdateResult>;
+  remove(id: string, props: Record<string, unknown>): Promise<void>;
+  ownership(props: Record<string, unknown>): Ownership<Live>;
+}
+
+/** What the shared steps need to know of a kind; each resource's file declares its own. */
+export interface KindDeclaration<T> {
+  kind: ResourceKind;
+  /** The input schema `check` applies. */
+  schema: z.ZodType<T>;
+  /** Every input with what a change of it means (provider/diff.ts). */
+  fields: FieldTable<T>;
+  /** How a name is derived when the user gives none. */
+  names: NameRule;
+  /**
+   * The service refuses a second resource of the name (or may): a replacement that keeps the
+   * user's name then deletes first.
+   */
+  uniqueNames: boolean;
+  /** The GPU types valid inputs ask for, for the unknown-code warning. */
+  gpuTypesOf?: (inputs: T) => unknown[];
+  /** Picks, from stored outputs, what `diff` compares with the new inputs; default all. */
+  desired?: (props: Record<string, unknown>) => Record<string, unknown>;
+}
+
+/** The steps one kind's provider methods share, bound to its declaration. */
+export interface ResourceKit {
+  check: ResourceModule["check"];
+  diff: ResourceModule["diff"];
+  /** See {@link timeoutsOnly}. */
+  timeoutsOnly(
+    olds: Record<string, unknown>,
+    news: Record<string, unknown>,
+  ): pulumi.dynamic.UpdateResult | undefined;
+}
+
+export function resourceKit<T>(declaration: KindDeclaration<T>): ResourceKit {
+  const { fields, desired = (props) => props } = declaration;
+  return {
+    check: async (olds, news) => checkResource(declaration, olds, news),
+    diff: async (_id, olds, news) =>
+      diffResource(fields, desired(olds), news, { uniqueNames: declaration.uniqueNames }),
+    timeoutsOnly: (olds, news) => timeoutsOnly(fields, olds, news, desired),
+  };
+}
 
 /**
  * `check`: the inputs with the name settled (see `withName`), validated and normalized by the
- * resource's schema. `gpuTypesOf` names the GPU types valid inputs ask for; a code the documents
- * do not list is only a warning, since the list grows and the service has the last word.
+ * resource's schema. A GPU type code the documents do not list is only a warning, since the list
+ * grows and the service has the last word.
  */
-export function checkResource(
-  kind: ResourceKind,
-  schema: z.ZodType,
+function checkResource<T>(
+  declaration: KindDeclaration<T>,
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
-  gpuTypesOf?: (inputs: Record<string, unknown>) => unknown[],
 ): CheckResult {
-  const named = withName(olds, news, NAME_RULES[kind]);
-  const result = checkInputs(schema, named);
+  const { kind, gpuTypesOf } = declaration;
+  const named = withName(olds, news, declaration.names);
+  const result = checkInputs(declaration.schema, named);
   if (gpuTypesOf && result.failures.length === 0) {
-    for (const gpuType of gpuTypesOf(result.inputs)) {
+    for (const gpuType of gpuTypesOf(result.inputs as T)) {
       if (typeof gpuType === "string" && gpuType !== UNKNOWN && !KNOWN_GPU_TYPES.has(gpuType)) {
         progress(
           kind,
@@ -97,7 +165,7 @@ export function untilDeleted<T extends { status: string }>(
  * the old resource is gone, so it deletes first; an auto-named one gets a fresh name and is made
  * before the old one goes.
  */
-export function diffResource<T>(
+function diffResource<T>(
   table: FieldTable<T>,
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
@@ -117,7 +185,7 @@ export function diffResource<T>(
  * reads its deadline from there) and no API is called. `undefined` when anything else changed.
  * `desired` picks, from stored outputs, what `diff` compares.
  */
-export function timeoutsOnly<T>(
+function timeoutsOnly<T>(
   table: FieldTable<T>,
   olds: Record<string, unknown>,
   news: Record<string, unknown>,

@@ -2,13 +2,14 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { Vm as LiveVm, VmType } from "../client";
 import { isBusy, isNotAllowed, isNotFound, waitFor } from "../client";
-import { pickInputs, type CheckResult } from "./check";
+import { pickInputs } from "./check";
 import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
 import { COMMON_FIELDS, mismatches, type FieldTable, type InputTable } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { progress } from "./progress";
-import { checkResource, diffResource, refreshed, timeoutsOnly, untilDeleted } from "./resource";
+import { LONG_NAMES } from "./naming";
+import { refreshed, resourceKit, untilDeleted } from "./resource";
 import { unlessGone } from "./refresh";
 import { GpuType, Region, VolumeMountPaths, displayName } from "../client/core/rules";
 import { CommonInputs, sortKeys } from "./schemas";
@@ -62,21 +63,17 @@ export type VmOutputs = VmInputs & {
   createdAt?: string;
 };
 
-export async function check(
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): Promise<CheckResult> {
-  return checkResource("vm", VmInputs, olds, news, (inputs) => [inputs.gpuType]);
-}
-
-export async function diff(
-  _id: string,
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): Promise<pulumi.dynamic.DiffResult> {
+const kit = resourceKit({
+  kind: "vm",
+  schema: VmInputs,
+  fields: FIELDS,
+  names: LONG_NAMES,
   // VM names need not be unique, so a replacement is always made before the old VM goes.
-  return diffResource(FIELDS, olds, news, { uniqueNames: false });
-}
+  uniqueNames: false,
+  gpuTypesOf: (inputs) => [inputs.gpuType],
+});
+
+export const { check, diff } = kit;
 
 export async function create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
   const inputs = VmInputs.parse(storedInputs(raw));
@@ -102,7 +99,7 @@ export async function update(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<pulumi.dynamic.UpdateResult> {
-  const unchanged = timeoutsOnly(FIELDS, olds, news);
+  const unchanged = kit.timeoutsOnly(olds, news);
   if (unchanged) return unchanged;
   const inputs = VmInputs.parse(storedInputs(news));
   const client = yotta();

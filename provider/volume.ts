@@ -15,7 +15,8 @@ import { createOwned, type Ownership } from "./create";
 import { COMMON_FIELDS, mismatches, type FieldTable, type InputTable } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { progress } from "./progress";
-import { checkResource, diffResource, refreshed, timeoutsOnly, untilDeleted } from "./resource";
+import { LONG_NAMES } from "./naming";
+import { refreshed, resourceKit, untilDeleted } from "./resource";
 import { unlessGone } from "./refresh";
 import {
   Region,
@@ -77,25 +78,28 @@ export type VolumeOutputs = VolumeInputs & {
   createdAt?: string;
 };
 
+const kit = resourceKit({
+  kind: "volume",
+  schema: VolumeInputs,
+  fields: FIELDS,
+  names: LONG_NAMES,
+  // Names are unique per account.
+  uniqueNames: true,
+});
+
+export const { diff } = kit;
+
+/** The kit's `check`, and a volume never shrinks. */
 export async function check(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<CheckResult> {
-  const result = checkResource("volume", VolumeInputs, olds, news);
+  const result = await kit.check(olds, news);
   const shrink = shrinkOf(olds, result.inputs);
   if (shrink && !result.failures.some((f) => f.property === "sizeInGb")) {
     result.failures.push({ property: "sizeInGb", reason: shrinkMessage(shrink.from, shrink.to) });
   }
   return result;
-}
-
-export async function diff(
-  _id: string,
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): Promise<pulumi.dynamic.DiffResult> {
-  // Names are unique per account.
-  return diffResource(FIELDS, olds, news, { uniqueNames: true });
 }
 
 export async function create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
@@ -154,7 +158,7 @@ export async function update(
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
 ): Promise<pulumi.dynamic.UpdateResult> {
-  const unchanged = timeoutsOnly(FIELDS, olds, news);
+  const unchanged = kit.timeoutsOnly(olds, news);
   if (unchanged) return unchanged;
   const inputs = VolumeInputs.parse(storedInputs(news));
   const deadline = deadlineFor("update", inputs.timeouts, TIMEOUTS);

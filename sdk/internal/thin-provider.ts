@@ -1,13 +1,14 @@
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
+import type { Kind } from "../../client";
 import { dispatchingProvider } from "../../provider/stored/calls";
 
 /**
- * The resources whose implementation lives in `provider/<name>.ts`, each with its stored module
- * `provider/stored/<name>.ts`.
+ * The kinds of client/kinds.ts: each has its implementation in `provider/<kind>.ts` and its
+ * stored module `provider/stored/<kind>.ts`.
  */
-export type ProviderModule = "pod" | "endpoint" | "volume" | "credential" | "vm";
+export type ProviderModule = Kind;
 
 /**
  * The provider object Pulumi serializes into the state of every resource of one type (twice: in

@@ -5,7 +5,8 @@ import { diffByTable, mismatches, sameValue, type FieldTable } from "../../../pr
 import {
   autoName,
   keepsExplicitName,
-  NAME_RULES,
+  LONG_NAMES,
+  SHORT_NAMES,
   STRICT_NAME,
   withName,
 } from "../../../provider/naming";
@@ -174,12 +175,12 @@ describe("mismatches", () => {
 
 describe("naming", () => {
   test.each([
-    { logical: "trainer", rule: NAME_RULES.pod, expected: "trainer-abcdef1" },
-    { logical: "9-lives", rule: NAME_RULES.credential, expected: "y9-lives-abcdef1" },
-    { logical: "my endpoint/v2", rule: NAME_RULES.endpoint, expected: "my-endpoint-abcdef1" },
+    { logical: "trainer", rule: LONG_NAMES, expected: "trainer-abcdef1" },
+    { logical: "9-lives", rule: SHORT_NAMES, expected: "y9-lives-abcdef1" },
+    { logical: "my endpoint/v2", rule: SHORT_NAMES, expected: "my-endpoint-abcdef1" },
     {
       logical: "a-very-long-serverless-endpoint-name",
-      rule: NAME_RULES.endpoint,
+      rule: SHORT_NAMES,
       expected: "a-very-long-abcdef1",
     },
   ])("autoName($logical)", ({ logical, rule, expected }) => {
@@ -191,13 +192,13 @@ describe("naming", () => {
   test("property: strict auto-names always satisfy the API's name rule", () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 80 }), (logical) => {
-        expect(autoName(logical, NAME_RULES.endpoint)).toMatch(STRICT_NAME);
+        expect(autoName(logical, SHORT_NAMES)).toMatch(STRICT_NAME);
       }),
     );
   });
 
   test("explicit name wins, then the previous name, then a new one", () => {
-    const rule = NAME_RULES.pod;
+    const rule = LONG_NAMES;
     expect(withName({ name: "old" }, { name: "mine", autonamePrefix: "x" }, rule)).toEqual({
       name: "mine",
     });

@@ -13,11 +13,8 @@ import { FaultEngine, type Fault } from "./faults";
 import { Router } from "./router";
 import { TokenBuckets } from "./throttle";
 import { Store, type Snapshot } from "./store";
-import { credentialRoutes } from "./resources/credentials";
-import { endpointRoutes, endpointStep } from "./resources/endpoints";
-import { podRoutes, podStep } from "./resources/pods";
-import { vmRoutes, vmStep } from "./resources/vms";
-import { volumeRoutes, volumeStep } from "./resources/volumes";
+import { KINDS, type Kind } from "./model";
+import { RESOURCES } from "./resources";
 
 /** One API request as the log keeps it. */
 export interface LoggedRequest {
@@ -75,13 +72,7 @@ export interface Settings {
 export class Emulator implements Cloud {
   readonly store: Store;
   readonly faults: FaultEngine;
-  readonly router = new Router([
-    ...podRoutes,
-    ...endpointRoutes,
-    ...volumeRoutes,
-    ...credentialRoutes,
-    ...vmRoutes,
-  ]);
+  readonly router = new Router(KINDS.flatMap((kind) => RESOURCES[kind].routes));
   readonly limiter = new RateLimiter();
   /** The per-key limit over the whole API (`limits.requestsPerSecond`). */
   private readonly buckets = new TokenBuckets();
@@ -105,10 +96,12 @@ export class Emulator implements Cloud {
     this.faults = new FaultEngine(initial.seed);
     this.faults.set(initial.faults);
     this.store = new Store(snapshot);
-    this.store.onStep("pod", podStep(this));
-    this.store.onStep("endpoint", endpointStep(this));
-    this.store.onStep("volume", volumeStep(this));
-    this.store.onStep("vm", vmStep(this));
+    for (const kind of KINDS) this.runStepsOf(kind);
+  }
+
+  private runStepsOf<K extends Kind>(kind: K): void {
+    const step = RESOURCES[kind].step;
+    if (step) this.store.onStep(kind, step(this));
   }
 
   view(): View {

@@ -5,9 +5,19 @@
  */
 import type { EnvVar } from "./validate";
 
-export type Kind = "pod" | "endpoint" | "volume" | "credential" | "vm";
+/** The emulated kinds: those of {@link RecordOf}, the record type of each. */
+export type Kind = keyof RecordOf;
 
-export const KINDS: readonly Kind[] = ["pod", "endpoint", "volume", "credential", "vm"];
+const LISTED: Record<Kind, true> = {
+  pod: true,
+  endpoint: true,
+  volume: true,
+  credential: true,
+  vm: true,
+};
+
+/** Every kind, in the order snapshots and counts list them. */
+export const KINDS = Object.keys(LISTED) as readonly Kind[];
 
 /**
  * A scheduled lifecycle step. Lifecycles are evaluated lazily: a step whose time has come is

@@ -7,7 +7,7 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } f
 import { dirname, basename, join } from "node:path";
 import { mkdirSync } from "node:fs";
 import { parseJson, stringifyJson } from "./json";
-import { KINDS } from "./model";
+import { KINDS, type Kind } from "./model";
 import type { Snapshot } from "./store";
 
 const FORMAT = "yotta-emulator-state";
@@ -62,7 +62,7 @@ export function saveState(path: string, snapshot: Snapshot): void {
 }
 
 /** Fields every record of a kind must carry, with their JSON types. */
-const REQUIRED: Record<string, Record<string, string>> = {
+const REQUIRED: Record<Kind, Record<string, string>> = {
   pod: {
     name: "string",
     image: "string",

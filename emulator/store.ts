@@ -167,13 +167,9 @@ export class Store {
     return {
       clockOffsetMs: this.now() - Date.now(),
       lastId: this.ids.lastIssued,
-      records: {
-        pod: this.list("pod"),
-        endpoint: this.list("endpoint"),
-        volume: this.list("volume"),
-        credential: this.list("credential"),
-        vm: this.list("vm"),
-      },
+      records: Object.fromEntries(
+        KINDS.map((kind) => [kind, this.list(kind)]),
+      ) as Snapshot["records"],
     };
   }
 
@@ -229,11 +225,7 @@ export class Store {
 }
 
 function emptyMaps(): { [K in Kind]: Map<string, RecordOf[K]> } {
-  return {
-    pod: new Map(),
-    endpoint: new Map(),
-    volume: new Map(),
-    credential: new Map(),
-    vm: new Map(),
+  return Object.fromEntries(KINDS.map((kind) => [kind, new Map()])) as {
+    [K in Kind]: Map<string, RecordOf[K]>;
   };
 }

@@ -9,18 +9,15 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  pathUnderNodeModules,
-  thinProvider,
-  type ProviderModule,
-} from "../../sdk/internal/thin-provider";
+import { KINDS, type Kind } from "../../client";
+import { pathUnderNodeModules, thinProvider } from "../../sdk/internal/thin-provider";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the loader the provider process uses
 const requireFromString = require("require-from-string") as (code: string) => {
   handler: () => pulumi.dynamic.ResourceProvider;
 };
 
-const MODULES: ProviderModule[] = ["pod", "endpoint", "volume", "credential", "vm"];
+const MODULES = KINDS;
 const API_KEY = "yk-live-0123456789abcdef0123456789abcdef";
 const root = path.resolve(__dirname, "../..");
 /** Names of the implementation that must never be in the text. */
@@ -152,13 +149,13 @@ class Install {
   }
 
   /** Each provider's text and what its `check` reports, from a program in the project folder. */
-  serialize(): Record<ProviderModule, { text: string; failures: string[] }> {
+  serialize(): Record<Kind, { text: string; failures: string[] }> {
     const out = execFileSync("node", ["serialize.js", JSON.stringify(MODULES)], {
       cwd: path.join(this.dir, "project"),
       env: { ...process.env, YOTTA_API_KEY: API_KEY },
       encoding: "utf8",
     });
-    return JSON.parse(out) as Record<ProviderModule, { text: string; failures: string[] }>;
+    return JSON.parse(out) as Record<Kind, { text: string; failures: string[] }>;
   }
 
   remove(): void {

@@ -9,10 +9,10 @@ import * as endpoint from "../../../provider/endpoint";
 import * as pod from "../../../provider/pod";
 import * as vm from "../../../provider/vm";
 import * as volume from "../../../provider/volume";
+import type { Kind } from "../../../client";
 import type { CheckResult } from "../../../provider/check";
 
 type Inputs = Record<string, unknown>;
-type Kind = "pod" | "endpoint" | "volume" | "credential" | "vm";
 
 const GPU = "NVIDIA_RTX_4090_24G";
 /** A real-looking id beyond 2^53: as a JS number it is already 378888638324150980. */

@@ -6,6 +6,7 @@ import * as endpoint from "../../../provider/endpoint";
 import * as pod from "../../../provider/pod";
 import * as vm from "../../../provider/vm";
 import * as volume from "../../../provider/volume";
+import { KINDS } from "../../../client";
 import { yotta } from "../../../provider/config";
 import {
   startProviderHarness,
@@ -64,6 +65,10 @@ const RESOURCES: { kind: string; module: Module; args: Props }[] = [
   },
   { kind: "vm", module: vm, args: { name: "workstation", gpuType: GPU, region: "us-east-1" } },
 ];
+
+test("every kind has a row", () => {
+  expect(new Set(RESOURCES.map((r) => r.kind.split(" ")[0]))).toEqual(new Set(KINDS));
+});
 
 let h: ProviderHarness;
 

@@ -2,13 +2,12 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { Credential as LiveCredential, CredentialUpdate } from "../client";
 import { isBusy, isNotFound } from "../client";
-import { pickInputs } from "./check";
 import { yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
 import { COMMON_FIELDS, mismatches, type FieldTable, type InputTable } from "./diff";
 import { progress } from "./progress";
 import { SHORT_NAMES } from "./naming";
-import { refreshed, resourceKit } from "./resource";
+import { resourceKit } from "./resource";
 import { unlessGone } from "./refresh";
 import { CredentialTypeIn, Secret, ShortName } from "../client/core/rules";
 import { CommonInputs } from "./schemas";
@@ -51,19 +50,22 @@ export type CredentialOutputs = CredentialInputs & {
   createdAt?: string;
 };
 
+/** The desired-state fields the API reports back; the password is never among them. */
+const REPORTED: (keyof CredentialInputs)[] = ["name", "type", "username"];
+
 const kit = resourceKit({
   kind: "credential",
   schema: CredentialInputs,
+  shape: CredentialInputs,
   fields: FIELDS,
   names: SHORT_NAMES,
-  // Names are unique per account.
-  uniqueNames: true,
+  uniqueNames: "always",
 });
 
 export const { check, diff } = kit;
 
 export async function create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
-  const inputs = CredentialInputs.parse(storedInputs(raw));
+  const inputs = kit.inputsOf(raw);
   const client = yotta();
   const deadline = deadlineFor("create", inputs.timeouts, TIMEOUTS);
   const credential = inputs.adoptId
@@ -96,40 +98,27 @@ export async function create(raw: Record<string, unknown>): Promise<pulumi.dynam
  */
 function ownershipOf(inputs: CredentialInputs): Ownership<LiveCredential> {
   const name = inputs.name!;
-  return {
-    kind: "credential",
-    name,
-    uniqueNames: true,
+  return kit.ownership(name, {
     named: () => yotta().credentials.findByName(name),
     matches: (c) => mismatches(desiredOf(c), inputs, MATCHED).length === 0,
-  };
+  });
 }
 
 /** For a record whose create had an unknown outcome: its credentials, by the stored inputs. */
 export function ownership(props: Record<string, unknown>): Ownership<LiveCredential> {
-  return ownershipOf(CredentialInputs.parse(storedInputs(props)));
+  return ownershipOf(kit.inputsOf(props));
 }
 
-export async function read(
-  id: string,
-  props: Record<string, unknown>,
-): Promise<pulumi.dynamic.ReadResult> {
-  const live = await getOrUndefined(id);
-  if (!live) return {};
-  const stored = CredentialInputs.parse(storedInputs(props));
-  // The password is never returned (and the username not always): they keep their stored
-  // values, so drift in them cannot be seen.
-  return refreshed(id, outputs(stored, live), stored, desiredOf(live), REPORTED);
-}
+// The password is never returned (and the username not always): they keep their stored values,
+// so drift in them cannot be seen.
+export const read = kit.read({
+  live: getOrUndefined,
+  outputs: (stored, live) => outputs(stored, live),
+  desiredOf,
+  reported: REPORTED,
+});
 
-export async function update(
-  id: string,
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): Promise<pulumi.dynamic.UpdateResult> {
-  const unchanged = kit.timeoutsOnly(olds, news);
-  if (unchanged) return unchanged;
-  const inputs = CredentialInputs.parse(storedInputs(news));
+export const update = kit.update(async (id, inputs, olds) => {
   const client = yotta();
   // A partial PATCH with only what changed: a rename does not resend the secret, and a password
   // rotation touches nothing else.
@@ -143,7 +132,7 @@ export async function update(
     progress("credential", inputs.name ?? id, `updated ${changed.join(", ")}`);
   }
   return { outs: outputs(inputs, await client.credentials.watcher.get(id)) };
-}
+});
 
 export async function remove(id: string, props: Record<string, unknown>): Promise<void> {
   const name = typeof props.name === "string" ? props.name : id;
@@ -210,9 +199,6 @@ async function usersOf(id: string): Promise<string | undefined> {
   }
 }
 
-/** The desired-state fields the API reports back; the password is never among them. */
-const REPORTED: (keyof CredentialInputs)[] = ["name", "type", "username"];
-
 function desiredOf(credential: LiveCredential): Partial<CredentialInputs> {
   return {
     name: credential.name,
@@ -226,10 +212,6 @@ function outputs(inputs: CredentialInputs, credential: LiveCredential): Credenti
 }
 
 /** The stored inputs among a resource's stored outputs (which also carry what the cloud said). */
-function storedInputs(props: Record<string, unknown>): Record<string, unknown> {
-  return pickInputs(CredentialInputs, props);
-}
-
 /** The credential as it is now, read in the watcher's next round (shared with concurrent reads). */
 function getOrUndefined(id: string): Promise<LiveCredential | undefined> {
   return unlessGone(yotta().credentials.watcher.get(id));

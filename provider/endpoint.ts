@@ -16,7 +16,7 @@ import { COMMON_FIELDS, diffByTable, mismatches, type FieldTable, type InputTabl
 import { ResourceInitError } from "./init-error";
 import { progress } from "./progress";
 import { SHORT_NAMES } from "./naming";
-import { gpuTypesIn, refreshed, resourceKit, untilDeleted } from "./resource";
+import { gpuTypesIn, resourceKit, untilDeleted } from "./resource";
 import { liveDesired, unlessGone } from "./refresh";
 import {
   EndpointContainerVolume,
@@ -143,14 +143,37 @@ const FIELDS: FieldTable<EndpointInputs> = {
   ...COMMON_FIELDS,
 } satisfies InputTable<EndpointInputs>;
 
+/** The desired-state fields the API reports back, in input form. */
+const REPORTED: (keyof EndpointInputs)[] = [
+  "name",
+  "image",
+  "imageRegistry",
+  "serviceMode",
+  "credentialId",
+  "resources",
+  "workers",
+  "containerVolumeInGb",
+  "minSingleCardVramInGb",
+  "minSingleCardRamInGb",
+  "minSingleCardVcpu",
+  "initializationCommand",
+  "environment",
+  "expose",
+  "webhook",
+  "running",
+];
+
 const kit = resourceKit({
   kind: "endpoint",
   schema: EndpointInputs,
+  shape: EndpointShape,
   fields: FIELDS,
   names: SHORT_NAMES,
-  // The real service may hold endpoint names unique.
-  uniqueNames: true,
+  // The documents do not say whether endpoint names are unique.
+  uniqueNames: "maybe",
   gpuTypesOf: (inputs) => gpuTypesIn(inputs.resources),
+  // A FAILED endpoint is restarted whatever changed.
+  updatesAnyway: (olds) => olds.status === "FAILED",
 });
 
 export const { check } = kit;
@@ -169,7 +192,7 @@ export async function diff(
 export async function create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
   // The engine passes the serialized provider along with the inputs; the strict schema would
   // refuse it.
-  const inputs = EndpointInputs.parse(inputsOf(raw));
+  const inputs = kit.inputsOf(raw);
   const deadline = deadlineFor("create", inputs.timeouts, TIMEOUTS);
   const client = yotta();
   let endpoint: LiveEndpoint;
@@ -203,47 +226,35 @@ export async function create(raw: Record<string, unknown>): Promise<pulumi.dynam
 }
 
 /**
- * How to find the endpoint a create of these inputs made. The service does not hold endpoint
- * names unique, so one is ours only if it was not there before our request and has our spec.
+ * How to find the endpoint a create of these inputs made. Nothing relies on the service holding
+ * endpoint names unique, so one is ours only if it was not there before our request and has our
+ * spec.
  */
 function ownershipOf(inputs: EndpointInputs): Ownership<LiveEndpoint> {
-  return {
-    kind: "endpoint",
-    name: inputs.name,
-    uniqueNames: false,
+  return kit.ownership(inputs.name, {
     named: async () =>
       (await yotta().endpoints.findByName(inputs.name)).filter((e) => e.status !== "TERMINATED"),
     matches: (e) => madeFrom(e, inputs),
-  };
+  });
 }
 
 /** For a record whose create had an unknown outcome: its endpoints, by the stored inputs. */
 export function ownership(props: Record<string, unknown>): Ownership<LiveEndpoint> {
-  return ownershipOf(EndpointInputs.parse(inputsOf(props)));
+  return ownershipOf(kit.inputsOf(props));
 }
 
-export async function read(
-  id: string,
-  props: Record<string, unknown>,
-): Promise<pulumi.dynamic.ReadResult> {
-  const live = await getOrUndefined(id);
-  if (!live || live.status === "TERMINATED") return {};
-  const stored = EndpointInputs.parse(inputsOf(props));
-  return refreshed(id, outputs(stored, live), stored, desiredOf(live), REPORTED);
-}
+export const read = kit.read({
+  live: getOrUndefined,
+  ended: (endpoint) => endpoint.status === "TERMINATED",
+  outputs: (stored, live) => outputs(stored, live),
+  desiredOf,
+  reported: REPORTED,
+});
 
-export async function update(
-  id: string,
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): Promise<pulumi.dynamic.UpdateResult> {
-  // A FAILED endpoint is restarted whatever changed.
-  const unchanged = olds.status === "FAILED" ? undefined : kit.timeoutsOnly(olds, news);
-  if (unchanged) return unchanged;
-  const inputs = EndpointInputs.parse(inputsOf(news));
+export const update = kit.update(async (id, inputs, olds, news) => {
   const deadline = deadlineFor("update", inputs.timeouts, TIMEOUTS);
   // State written by an older release may not parse; then every field counts as changed.
-  const previous = EndpointInputs.safeParse(inputsOf(olds));
+  const previous = EndpointInputs.safeParse(pickInputs(EndpointShape, olds));
   const before: Partial<EndpointInputs> = previous.success ? previous.data : {};
   try {
     const settled = await converge(id, before, inputs, deadline, { repair: true });
@@ -254,7 +265,7 @@ export async function update(
     if (!WaitTimeoutError.isInstance(err) && !WaitFailedError.isInstance(err)) throw err;
     throw await notReady(err, id, inputs, news);
   }
-}
+});
 
 export async function remove(id: string, props: Record<string, unknown>): Promise<void> {
   const deadline = deleteDeadline(props, TIMEOUTS);
@@ -553,26 +564,6 @@ function cleared<T>(previous: unknown, empty: T): T | undefined {
   return previous === undefined || previous === null ? undefined : empty;
 }
 
-/** The desired-state fields the API reports back, in input form. */
-const REPORTED: (keyof EndpointInputs)[] = [
-  "name",
-  "image",
-  "imageRegistry",
-  "serviceMode",
-  "credentialId",
-  "resources",
-  "workers",
-  "containerVolumeInGb",
-  "minSingleCardVramInGb",
-  "minSingleCardRamInGb",
-  "minSingleCardVcpu",
-  "initializationCommand",
-  "environment",
-  "expose",
-  "webhook",
-  "running",
-];
-
 function desiredOf(e: LiveEndpoint): Partial<EndpointInputs> {
   return {
     name: e.name,
@@ -626,10 +617,6 @@ function outputs(inputs: EndpointInputs, e: LiveEndpoint): EndpointOutputs {
  * The inputs among a resource's properties: stored outputs also carry what the cloud said, and
  * every call carries the serialized provider.
  */
-function inputsOf(props: Record<string, unknown>): Record<string, unknown> {
-  return pickInputs(EndpointShape, props);
-}
-
 function gone(id: string): never {
   throw new Error(`endpoint ${id} was deleted while it was being updated`);
 }

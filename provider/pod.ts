@@ -2,14 +2,13 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { Pod as LivePod, PodCreate } from "../client";
 import { isNotFound, isPodPaused, waitFor } from "../client";
-import { pickInputs } from "./check";
 import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
 import { COMMON_FIELDS, mismatches, type FieldTable, type InputTable } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { progress } from "./progress";
 import { LONG_NAMES } from "./naming";
-import { gpuTypesIn, refreshed, resourceKit, untilDeleted } from "./resource";
+import { gpuTypesIn, resourceKit, untilDeleted } from "./resource";
 import { describePlacement, Placements, placeInOrder, Regions, type Placement } from "./placement";
 import { unlessGone } from "./refresh";
 import {
@@ -179,13 +178,28 @@ export type PodOutputs = PodInputs & {
   createdAt?: string;
 };
 
+/** The desired-state fields the API reports back, in input form. */
+const REPORTED: (keyof PodInputs)[] = [
+  "name",
+  "image",
+  "gpuType",
+  "gpuCount",
+  "containerVolumeInGb",
+  "persistentVolumeInGb",
+  "persistentMountPath",
+  "environment",
+  "expose",
+  "running",
+];
+
 const kit = resourceKit({
   kind: "pod",
   schema: PodInputs,
+  shape: PodShape,
   fields: FIELDS,
   names: LONG_NAMES,
   // Pod names need not be unique, so a replacement is always made before the old pod goes.
-  uniqueNames: false,
+  uniqueNames: "never",
   gpuTypesOf: (inputs) => gpuTypesIn(inputs.placements ?? [inputs]),
   desired: desiredOnly,
 });
@@ -205,7 +219,7 @@ export async function diff(
 }
 
 export async function create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
-  const inputs = PodInputs.parse(storedInputs(raw));
+  const inputs = kit.inputsOf(raw);
   const deadline = deadlineFor("create", inputs.timeouts, TIMEOUTS);
   const { pod, obtained } = inputs.adoptId
     ? await adopt(inputs)
@@ -252,47 +266,34 @@ async function place(
  */
 function ownershipOf(inputs: PodInputs, placements: Placement[]): Ownership<LivePod> {
   const name = inputs.name!;
-  return {
-    kind: "pod",
-    name,
-    uniqueNames: false,
+  return kit.ownership(name, {
     named: async () => (await yotta().pods.findByName(name)).filter(isLive),
     matches: (pod) => placements.some((placement) => madeFrom(pod, inputs, placement)),
-  };
+  });
 }
 
 /** For a record whose create had an unknown outcome: its pods, by the stored inputs. */
 export function ownership(props: Record<string, unknown>): Ownership<LivePod> {
-  const inputs = PodInputs.parse(storedInputs(props));
+  const inputs = kit.inputsOf(props);
   return ownershipOf(inputs, placementsOf(inputs));
 }
 
-export async function read(
-  id: string,
-  props: Record<string, unknown>,
-): Promise<pulumi.dynamic.ReadResult> {
-  const live = await getOrUndefined(id);
-  if (!live || !isLive(live)) return {};
-  const stored = PodInputs.parse(storedInputs(props));
-  const outs = outputs(stored, live, obtainedFrom(stored, props));
-  return refreshed(id, outs, stored, desiredOf(live), REPORTED);
-}
+export const read = kit.read({
+  live: getOrUndefined,
+  ended: (pod) => !isLive(pod),
+  outputs: (stored, live, props) => outputs(stored, live, obtainedFrom(stored, props)),
+  desiredOf,
+  reported: REPORTED,
+});
 
-export async function update(
-  id: string,
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): Promise<pulumi.dynamic.UpdateResult> {
-  const unchanged = kit.timeoutsOnly(olds, news);
-  if (unchanged) return unchanged;
-  const inputs = PodInputs.parse(storedInputs(news));
+export const update = kit.update(async (id, inputs, olds, news) => {
   const deadline = deadlineFor("update", inputs.timeouts, TIMEOUTS);
   const live = await yotta().pods.watcher.get(id);
   // Placement never changes in place (a change replaces), so what the pod got stays as recorded.
   const obtained = obtainedFrom(inputs, olds);
   const settled = await settle(live, inputs, obtained, deadline, news);
   return { outs: outputs(inputs, settled, obtained) };
-}
+});
 
 export async function remove(id: string, props: Record<string, unknown>): Promise<void> {
   const deadline = deleteDeadline(props, TIMEOUTS);
@@ -474,20 +475,6 @@ export function createBody(inputs: PodInputs, placement: Placement): PodCreate {
   };
 }
 
-/** The desired-state fields the API reports back, in input form. */
-const REPORTED: (keyof PodInputs)[] = [
-  "name",
-  "image",
-  "gpuType",
-  "gpuCount",
-  "containerVolumeInGb",
-  "persistentVolumeInGb",
-  "persistentMountPath",
-  "environment",
-  "expose",
-  "running",
-];
-
 function desiredOf(pod: LivePod): Partial<PodInputs> {
   return {
     name: pod.name,
@@ -541,10 +528,6 @@ function outputs(inputs: PodInputs, pod: LivePod, obtained: Obtained): PodOutput
     })),
     createdAt: pod.createdAt,
   };
-}
-
-function storedInputs(props: Record<string, unknown>): Record<string, unknown> {
-  return desiredOnly(pickInputs(PodShape, props));
 }
 
 /**

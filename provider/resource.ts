@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { waitFor, type Kind, type LiveRecord, type Polled } from "../client";
-import { checkInputs, UNKNOWN, type CheckResult } from "./check";
+import { checkInputs, pickInputs, UNKNOWN, type CheckResult } from "./check";
 import { pollInterval } from "./config";
 import type { Ownership } from "./create";
 import { diffByTable, type FieldTable } from "./diff";
@@ -45,41 +45,117 @@ export interface ResourceModule<Live extends { id: string } = { id: string }> {
 /** What the shared steps need to know of a kind; each resource's file declares its own. */
 export interface KindDeclaration<T> {
   kind: ResourceKind;
-  /** The input schema `check` applies. */
+  /** The input schema `check` applies, and every parse of stored inputs. */
   schema: z.ZodType<T>;
+  /** The schema's object, whose keys say which of a record's props are inputs. */
+  shape: z.ZodObject;
   /** Every input with what a change of it means (provider/diff.ts). */
   fields: FieldTable<T>;
   /** How a name is derived when the user gives none. */
   names: NameRule;
   /**
-   * The service refuses a second resource of the name (or may): a replacement that keeps the
-   * user's name then deletes first.
+   * Whether the service holds names unique, said once for `diff` and for the ownership of a
+   * create (provider/create.ts):
+   * - `"always"`: it refuses a second resource of the name (docs/api.md). A create whose name is
+   *   taken is refused before it is sent, a re-send cannot duplicate, and a replacement that
+   *   keeps the user's name deletes first.
+   * - `"maybe"`: the documents are silent. A replacement that keeps the name deletes first, in
+   *   case the service refuses; nothing relies on a refusal.
+   * - `"never"`: names may repeat; a replacement is made before the old resource goes.
    */
-  uniqueNames: boolean;
+  uniqueNames: "always" | "maybe" | "never";
   /** The GPU types valid inputs ask for, for the unknown-code warning. */
   gpuTypesOf?: (inputs: T) => unknown[];
-  /** Picks, from stored outputs, what `diff` compares with the new inputs; default all. */
+  /**
+   * Picks, from stored outputs, what `diff` compares with the new inputs and what a parse of the
+   * stored inputs reads; default all.
+   */
   desired?: (props: Record<string, unknown>) => Record<string, unknown>;
+  /** A record whose `update` makes its calls even when only `timeouts` changed. */
+  updatesAnyway?: (olds: Record<string, unknown>) => boolean;
+}
+
+/** How a kind's `read` finds and reports its resource. */
+export interface ReadSpec<T, Live> {
+  /** The live resource, or undefined when the service says it does not exist. */
+  live(id: string, props: Record<string, unknown>): Promise<Live | undefined>;
+  /** A resource the API still lists after its end (TERMINATED) is gone all the same. */
+  ended?(live: Live): boolean;
+  /** The record's outputs from the stored inputs and the live resource. */
+  outputs(stored: T, live: Live, props: Record<string, unknown>): object;
+  /** The desired-state fields as the live resource reports them, in input form. */
+  desiredOf(live: Live): Partial<T>;
+  /** The inputs the API reports back; the others keep their stored values. */
+  reported: readonly (keyof T)[];
 }
 
 /** The steps one kind's provider methods share, bound to its declaration. */
-export interface ResourceKit {
+export interface ResourceKit<T> {
   check: ResourceModule["check"];
   diff: ResourceModule["diff"];
-  /** See {@link timeoutsOnly}. */
-  timeoutsOnly(
-    olds: Record<string, unknown>,
-    news: Record<string, unknown>,
-  ): pulumi.dynamic.UpdateResult | undefined;
+  /**
+   * The inputs among what the engine hands a method (`create`'s checked inputs, a record's
+   * stored outputs), parsed by the schema.
+   */
+  inputsOf(props: Record<string, unknown>): T;
+  /**
+   * `update`: a change of `timeouts` alone is recorded without a call (see {@link timeoutsOnly});
+   * any other change is `apply`'d, with the new inputs parsed.
+   */
+  update(
+    apply: (
+      id: string,
+      inputs: T,
+      olds: Record<string, unknown>,
+      news: Record<string, unknown>,
+    ) => Promise<pulumi.dynamic.UpdateResult>,
+  ): ResourceModule["update"];
+  /**
+   * `read` (refresh): nothing once the resource is gone, so the engine drops the record; else its
+   * outputs from the live resource, with the desired-state fields as {@link liveDesired} reports
+   * them (drift where the API shows it).
+   */
+  read<Live>(spec: ReadSpec<T, Live>): ResourceModule["read"];
+  /**
+   * How to find what a create of this kind under `name` made (provider/create.ts): `named` lists
+   * the live resources of the name, `matches` says whether one has the spec the create sent. The
+   * kind and whether names are unique come from the declaration.
+   */
+  ownership<Live extends { id: string }>(
+    name: string,
+    how: Pick<Ownership<Live>, "named" | "matches">,
+  ): Ownership<Live>;
 }
 
-export function resourceKit<T>(declaration: KindDeclaration<T>): ResourceKit {
-  const { fields, desired = (props) => props } = declaration;
+export function resourceKit<T extends object>(declaration: KindDeclaration<T>): ResourceKit<T> {
+  const { fields, schema, shape, desired = (props) => props } = declaration;
+  const inputsOf = (props: Record<string, unknown>) =>
+    schema.parse(desired(pickInputs(shape, props)));
   return {
     check: async (olds, news) => checkResource(declaration, olds, news),
     diff: async (_id, olds, news) =>
-      diffResource(fields, desired(olds), news, { uniqueNames: declaration.uniqueNames }),
-    timeoutsOnly: (olds, news) => timeoutsOnly(fields, olds, news, desired),
+      diffResource(fields, desired(olds), news, {
+        deleteFirst: declaration.uniqueNames !== "never",
+      }),
+    inputsOf,
+    update: (apply) => async (id, olds, news) => {
+      const anyway = declaration.updatesAnyway?.(olds) ?? false;
+      const unchanged = anyway ? undefined : timeoutsOnly(fields, olds, news, desired);
+      return unchanged ?? apply(id, inputsOf(news), olds, news);
+    },
+    ownership: (name, how) => ({
+      kind: declaration.kind,
+      name,
+      uniqueNames: declaration.uniqueNames === "always",
+      ...how,
+    }),
+    read: (spec) => async (id, props) => {
+      const live = await spec.live(id, props);
+      if (live === undefined || spec.ended?.(live)) return {};
+      const stored = inputsOf(props);
+      const desiredNow = liveDesired(stored, spec.desiredOf(live), spec.reported);
+      return { id, props: { ...spec.outputs(stored, live, props), ...desiredNow } };
+    },
   };
 }
 
@@ -115,20 +191,6 @@ export function gpuTypesIn(list: unknown): unknown[] {
   return Array.isArray(list) ? list.map((entry) => (entry as { gpuType?: unknown })?.gpuType) : [];
 }
 
-/**
- * `read`'s answer for a resource that still exists: its outputs from the live resource, with the
- * desired-state fields as {@link liveDesired} reports them (drift where the API shows it).
- */
-export function refreshed<T extends object>(
-  id: string,
-  outputs: object,
-  stored: Partial<T>,
-  live: Partial<T>,
-  reported: readonly (keyof T)[],
-): pulumi.dynamic.ReadResult {
-  return { id, props: { ...outputs, ...liveDesired(stored, live, reported) } };
-}
-
 export interface DeleteWait {
   kind: ResourceKind;
   name: string;
@@ -160,7 +222,7 @@ export function untilDeleted<T extends { status: string }>(
 }
 
 /**
- * `diff` from the resource's field table. With `uniqueNames` (the service refuses a second
+ * `diff` from the resource's field table. With `deleteFirst` (the service refuses a second
  * resource of the name, or may), a replacement that keeps the user's name can only be made once
  * the old resource is gone, so it deletes first; an auto-named one gets a fresh name and is made
  * before the old one goes.
@@ -169,14 +231,14 @@ function diffResource<T>(
   table: FieldTable<T>,
   olds: Record<string, unknown>,
   news: Record<string, unknown>,
-  options: { uniqueNames: boolean },
+  options: { deleteFirst: boolean },
 ): pulumi.dynamic.DiffResult {
   const { changed, replaces } = diffByTable(table, olds as Partial<T>, news as Partial<T>);
   return {
     changes: changed.length > 0,
     replaces,
     deleteBeforeReplace:
-      options.uniqueNames && replaces.length > 0 && keepsExplicitName(olds, news),
+      options.deleteFirst && replaces.length > 0 && keepsExplicitName(olds, news),
   };
 }
 

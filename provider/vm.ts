@@ -2,14 +2,13 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { Vm as LiveVm, VmType } from "../client";
 import { isBusy, isNotAllowed, isNotFound, waitFor } from "../client";
-import { pickInputs } from "./check";
 import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
 import { COMMON_FIELDS, mismatches, type FieldTable, type InputTable } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { progress } from "./progress";
 import { LONG_NAMES } from "./naming";
-import { refreshed, resourceKit, untilDeleted } from "./resource";
+import { resourceKit, untilDeleted } from "./resource";
 import { unlessGone } from "./refresh";
 import { GpuType, Region, VolumeMountPaths, displayName } from "../client/core/rules";
 import { CommonInputs, sortKeys } from "./schemas";
@@ -63,45 +62,39 @@ export type VmOutputs = VmInputs & {
   createdAt?: string;
 };
 
+const REPORTED: (keyof VmInputs)[] = ["name", "region", "isSpot"];
+
 const kit = resourceKit({
   kind: "vm",
   schema: VmInputs,
+  shape: VmInputs,
   fields: FIELDS,
   names: LONG_NAMES,
   // VM names need not be unique, so a replacement is always made before the old VM goes.
-  uniqueNames: false,
+  uniqueNames: "never",
   gpuTypesOf: (inputs) => [inputs.gpuType],
 });
 
 export const { check, diff } = kit;
 
 export async function create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
-  const inputs = VmInputs.parse(storedInputs(raw));
+  const inputs = kit.inputsOf(raw);
   const deadline = deadlineFor("create", inputs.timeouts, TIMEOUTS);
   const { vm, vmTypeId } = inputs.adoptId ? await adopt(inputs) : await make(inputs, deadline, raw);
   const running = await untilRunning(vm, inputs, vmTypeId, deadline, raw);
   return { id: running.id, outs: outputs(inputs, running, vmTypeId) };
 }
 
-export async function read(
-  id: string,
-  props: Record<string, unknown>,
-): Promise<pulumi.dynamic.ReadResult> {
-  const live = await getOrUndefined(id);
-  if (!live || live.status === "terminated") return {};
-  const stored = VmInputs.parse(storedInputs(props));
-  const storedTypeId = typeof props.vmTypeId === "string" ? props.vmTypeId : undefined;
-  return refreshed(id, outputs(stored, live, storedTypeId), stored, desiredOf(live), REPORTED);
-}
+export const read = kit.read({
+  live: getOrUndefined,
+  ended: (vm) => vm.status === "terminated",
+  outputs: (stored, live, props) =>
+    outputs(stored, live, typeof props.vmTypeId === "string" ? props.vmTypeId : undefined),
+  desiredOf,
+  reported: REPORTED,
+});
 
-export async function update(
-  id: string,
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): Promise<pulumi.dynamic.UpdateResult> {
-  const unchanged = kit.timeoutsOnly(olds, news);
-  if (unchanged) return unchanged;
-  const inputs = VmInputs.parse(storedInputs(news));
+export const update = kit.update(async (id, inputs, olds) => {
   const client = yotta();
   const live = await client.vms.watcher.get(id);
   if (inputs.name !== undefined && inputs.name !== live.name) {
@@ -110,7 +103,7 @@ export async function update(
   }
   const storedTypeId = typeof olds.vmTypeId === "string" ? olds.vmTypeId : undefined;
   return { outs: outputs(inputs, await client.vms.watcher.get(id), storedTypeId) };
-}
+});
 
 export async function remove(id: string, props: Record<string, unknown>): Promise<void> {
   const deadline = deleteDeadline(props, TIMEOUTS);
@@ -188,22 +181,19 @@ async function make(
  */
 function ownershipOf(inputs: VmInputs, vmTypeId: string | undefined): Ownership<LiveVm> {
   const name = inputs.name!;
-  return {
-    kind: "vm",
-    name,
-    uniqueNames: false,
+  return kit.ownership(name, {
     named: async () =>
       (await yotta().vms.findByName(name)).filter((v) => v.status !== "terminated"),
     matches: (v) =>
       (v.vmTypeId === undefined || vmTypeId === undefined || v.vmTypeId === vmTypeId) &&
       mismatches(desiredOf(v), inputs, MATCHED).length === 0,
-  };
+  });
 }
 
 /** For a record whose create had an unknown outcome: its VMs, by the stored inputs. */
 export function ownership(props: Record<string, unknown>): Ownership<LiveVm> {
   const vmTypeId = typeof props.vmTypeId === "string" ? props.vmTypeId : undefined;
-  return ownershipOf(VmInputs.parse(storedInputs(props)), vmTypeId);
+  return ownershipOf(kit.inputsOf(props), vmTypeId);
 }
 
 /**
@@ -321,7 +311,6 @@ function typeOfId(
  * The desired-state fields the API reports back. The GPU type (only as the VM type) and the
  * mounts are not reported: they keep their last applied values.
  */
-const REPORTED: (keyof VmInputs)[] = ["name", "region", "isSpot"];
 
 function desiredOf(vm: LiveVm): Partial<VmInputs> {
   return { name: vm.name, region: vm.region, isSpot: vm.isSpot };
@@ -343,11 +332,6 @@ function outputs(inputs: VmInputs, vm: LiveVm, vmTypeId: string | undefined): Vm
     gpuDisplayName: vm.gpuDisplayName,
     createdAt: vm.createdAt,
   };
-}
-
-/** The stored inputs among a resource's stored outputs (which also carry what the cloud said). */
-function storedInputs(props: Record<string, unknown>): Record<string, unknown> {
-  return pickInputs(VmInputs, props);
 }
 
 /** The VM as it is now, read in the watcher's next round (shared with concurrent reads). */

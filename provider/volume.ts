@@ -9,14 +9,14 @@ import {
   STORAGE_TYPES,
   waitFor,
 } from "../client";
-import { pickInputs, type CheckResult } from "./check";
+import type { CheckResult } from "./check";
 import { firstPollMs, pollInterval, yotta } from "./config";
 import { createOwned, type Ownership } from "./create";
 import { COMMON_FIELDS, mismatches, type FieldTable, type InputTable } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { progress } from "./progress";
 import { LONG_NAMES } from "./naming";
-import { refreshed, resourceKit, untilDeleted } from "./resource";
+import { resourceKit, untilDeleted } from "./resource";
 import { unlessGone } from "./refresh";
 import {
   Region,
@@ -78,13 +78,22 @@ export type VolumeOutputs = VolumeInputs & {
   createdAt?: string;
 };
 
+/** The desired-state fields the API reports back, in input form. */
+const REPORTED: (keyof VolumeInputs)[] = [
+  "name",
+  "storageType",
+  "region",
+  "sizeInGb",
+  "vendorVolumeType",
+];
+
 const kit = resourceKit({
   kind: "volume",
   schema: VolumeInputs,
+  shape: VolumeShape,
   fields: FIELDS,
   names: LONG_NAMES,
-  // Names are unique per account.
-  uniqueNames: true,
+  uniqueNames: "always",
 });
 
 export const { diff } = kit;
@@ -103,7 +112,7 @@ export async function check(
 }
 
 export async function create(raw: Record<string, unknown>): Promise<pulumi.dynamic.CreateResult> {
-  const inputs = VolumeInputs.parse(storedInputs(raw));
+  const inputs = kit.inputsOf(raw);
   const deadline = deadlineFor("create", inputs.timeouts, TIMEOUTS);
   const client = yotta();
   const volume = inputs.adoptId
@@ -126,41 +135,29 @@ export async function create(raw: Record<string, unknown>): Promise<pulumi.dynam
  */
 function ownershipOf(inputs: VolumeInputs): Ownership<LiveVolume> {
   const name = inputs.name!;
-  return {
-    kind: "volume",
-    name,
-    uniqueNames: true,
+  return kit.ownership(name, {
     named: async () =>
       (await yotta().volumes.findByName(name, inputs.storageType)).filter(
         (v) => v.status !== "deleting",
       ),
     matches: (v) => mismatches(desiredOf(v), inputs, MATCHED).length === 0,
-  };
+  });
 }
 
 /** For a record whose create had an unknown outcome: its volumes, by the stored inputs. */
 export function ownership(props: Record<string, unknown>): Ownership<LiveVolume> {
-  return ownershipOf(VolumeInputs.parse(storedInputs(props)));
+  return ownershipOf(kit.inputsOf(props));
 }
 
-export async function read(
-  id: string,
-  props: Record<string, unknown>,
-): Promise<pulumi.dynamic.ReadResult> {
-  const stored = VolumeInputs.parse(storedInputs(props));
-  const live = await getOrUndefined(id, stored.storageType);
-  if (!live || live.status === "deleting") return {};
-  return refreshed(id, outputs(stored, live), stored, desiredOf(live), REPORTED);
-}
+export const read = kit.read({
+  live: (id, props) => getOrUndefined(id, props.storageType),
+  ended: (volume) => volume.status === "deleting",
+  outputs: (stored, live) => outputs(stored, live),
+  desiredOf,
+  reported: REPORTED,
+});
 
-export async function update(
-  id: string,
-  olds: Record<string, unknown>,
-  news: Record<string, unknown>,
-): Promise<pulumi.dynamic.UpdateResult> {
-  const unchanged = kit.timeoutsOnly(olds, news);
-  if (unchanged) return unchanged;
-  const inputs = VolumeInputs.parse(storedInputs(news));
+export const update = kit.update(async (id, inputs, olds, news) => {
   const deadline = deadlineFor("update", inputs.timeouts, TIMEOUTS);
   const client = yotta();
   const name = inputs.name ?? id;
@@ -207,7 +204,7 @@ export async function update(
     live = await watcher.get(id);
   }
   return { outs: outputs(inputs, live) };
-}
+});
 
 export async function remove(id: string, props: Record<string, unknown>): Promise<void> {
   const deadline = deleteDeadline(props, TIMEOUTS);
@@ -331,15 +328,6 @@ export function createBody(inputs: VolumeInputs): VolumeCreate {
   };
 }
 
-/** The desired-state fields the API reports back, in input form. */
-const REPORTED: (keyof VolumeInputs)[] = [
-  "name",
-  "storageType",
-  "region",
-  "sizeInGb",
-  "vendorVolumeType",
-];
-
 function desiredOf(volume: LiveVolume): Partial<VolumeInputs> {
   return {
     name: volume.name,
@@ -383,11 +371,6 @@ async function mountersOf(volume: LiveVolume): Promise<string> {
     pods.push(`${unnamed} more that the API does not name (VMs do not report their mounts)`);
   }
   return pods.join(", ");
-}
-
-/** The stored inputs among a resource's stored outputs (which also carry what the cloud said). */
-function storedInputs(props: Record<string, unknown>): Record<string, unknown> {
-  return pickInputs(VolumeShape, props);
 }
 
 /**

@@ -58,6 +58,7 @@ const kit = resourceKit({
   schema: CredentialInputs,
   shape: CredentialInputs,
   fields: FIELDS,
+  timeouts: TIMEOUTS,
   names: SHORT_NAMES,
   uniqueNames: "always",
 });
@@ -134,8 +135,7 @@ export const update = kit.update(async (id, inputs, olds) => {
   return { outs: outputs(inputs, await client.credentials.watcher.get(id)) };
 });
 
-export async function remove(id: string, props: Record<string, unknown>): Promise<void> {
-  const name = typeof props.name === "string" ? props.name : id;
+export const remove = kit.remove(async (id, { name }) => {
   try {
     await yotta().credentials.delete(id);
   } catch (err) {
@@ -148,7 +148,7 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
         "Delete them or switch them to another credential first.",
     );
   }
-}
+});
 
 async function adopt(inputs: CredentialInputs): Promise<LiveCredential> {
   const id = inputs.adoptId!;

@@ -33,7 +33,7 @@ import {
   port,
 } from "../client/core/rules";
 import { CommonInputs, Environment } from "./schemas";
-import { deadlineFor, deleteDeadline, type TimeoutDefaults } from "./timeouts";
+import { deadlineFor, type TimeoutDefaults } from "./timeouts";
 
 export { configure } from "./config";
 
@@ -168,6 +168,7 @@ const kit = resourceKit({
   schema: EndpointInputs,
   shape: EndpointShape,
   fields: FIELDS,
+  timeouts: TIMEOUTS,
   names: SHORT_NAMES,
   // The documents do not say whether endpoint names are unique.
   uniqueNames: "maybe",
@@ -267,9 +268,7 @@ export const update = kit.update(async (id, inputs, olds, news) => {
   }
 });
 
-export async function remove(id: string, props: Record<string, unknown>): Promise<void> {
-  const deadline = deleteDeadline(props, TIMEOUTS);
-  const name = typeof props.name === "string" ? props.name : id;
+export const remove = kit.remove(async (id, { name, deadline }) => {
   const client = yotta();
   for (let attempt = 1; ; attempt++) {
     const live = await getOrUndefined(id);
@@ -297,7 +296,7 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
     ended: "TERMINATED",
     goneAs: "deleted",
   });
-}
+});
 
 /**
  * Brings the endpoint from its live state to the declared one. Changes to the spec go first, in

@@ -99,18 +99,16 @@ export async function placeInOrder<T>(options: PlaceOptions<T>): Promise<Placed<
   const { kind, name, placements, deadline } = options;
   const now = options.now ?? Date.now;
   const skipped: PlacementAttempt[] = [];
+  const exhausted = (reason: string, advice: string) =>
+    new NoPlacementError(
+      exhaustedMessage(kind, name, placements, skipped, reason, advice),
+      skipped,
+    );
   for (const [index, placement] of placements.entries()) {
     if (now() >= deadline) {
-      throw new NoPlacementError(
-        exhaustedMessage(
-          kind,
-          name,
-          placements,
-          skipped,
-          "the create timeout ran out",
-          "Raise timeouts.create, or run `pulumi up` again.",
-        ),
-        skipped,
+      throw exhausted(
+        "the create timeout ran out",
+        "Raise timeouts.create, or run `pulumi up` again.",
       );
     }
     try {
@@ -146,16 +144,9 @@ export async function placeInOrder<T>(options: PlaceOptions<T>): Promise<Placed<
       );
     }
   }
-  throw new NoPlacementError(
-    exhaustedMessage(
-      kind,
-      name,
-      placements,
-      skipped,
-      "no placement has capacity",
-      "Add placements (other regions or GPU types), or run `pulumi up` again once capacity frees up.",
-    ),
-    skipped,
+  throw exhausted(
+    "no placement has capacity",
+    "Add placements (other regions or GPU types), or run `pulumi up` again once capacity frees up.",
   );
 }
 

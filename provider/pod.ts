@@ -32,7 +32,7 @@ import {
   report,
 } from "../client/core/rules";
 import { CommonInputs, Environment } from "./schemas";
-import { deadlineFor, deleteDeadline, type TimeoutDefaults } from "./timeouts";
+import { deadlineFor, type TimeoutDefaults } from "./timeouts";
 
 export { configure } from "./config";
 
@@ -197,6 +197,7 @@ const kit = resourceKit({
   schema: PodInputs,
   shape: PodShape,
   fields: FIELDS,
+  timeouts: TIMEOUTS,
   names: LONG_NAMES,
   // Pod names need not be unique, so a replacement is always made before the old pod goes.
   uniqueNames: "never",
@@ -295,9 +296,7 @@ export const update = kit.update(async (id, inputs, olds, news) => {
   return { outs: outputs(inputs, settled, obtained) };
 });
 
-export async function remove(id: string, props: Record<string, unknown>): Promise<void> {
-  const deadline = deleteDeadline(props, TIMEOUTS);
-  const name = typeof props.name === "string" ? props.name : id;
+export const remove = kit.remove(async (id, { name, deadline }) => {
   const client = yotta();
   try {
     await client.pods.delete(id);
@@ -312,7 +311,7 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
     goal: "terminate",
     ended: "TERMINATED",
   });
-}
+});
 
 /** Waits until the pod reaches the desired running state, pausing or resuming it on the way. */
 async function settle(

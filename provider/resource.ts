@@ -7,6 +7,7 @@ import type { Ownership } from "./create";
 import { diffByTable, type FieldTable } from "./diff";
 import { keepsExplicitName, withName, type NameRule } from "./naming";
 import { progress } from "./progress";
+import { deleteDeadline, type TimeoutDefaults } from "./timeouts";
 import { liveDesired } from "./refresh";
 import { KNOWN_GPU_TYPES } from "./schemas";
 
@@ -51,6 +52,8 @@ export interface KindDeclaration<T> {
   shape: z.ZodObject;
   /** Every input with what a change of it means (provider/diff.ts). */
   fields: FieldTable<T>;
+  /** The default timeout of each operation; `timeouts` in the inputs overrides them. */
+  timeouts: TimeoutDefaults;
   /** How a name is derived when the user gives none. */
   names: NameRule;
   /**
@@ -117,6 +120,17 @@ export interface ResourceKit<T> {
    */
   read<Live>(spec: ReadSpec<T, Live>): ResourceModule["read"];
   /**
+   * `delete`: `apply` gets what the record says of the resource, its name for messages (else the
+   * id) and the delete deadline (see `deleteDeadline`: an unreadable `timeouts` never blocks it).
+   */
+  remove(
+    apply: (
+      id: string,
+      record: { name: string; deadline: number },
+      props: Record<string, unknown>,
+    ) => Promise<void>,
+  ): ResourceModule["remove"];
+  /**
    * How to find what a create of this kind under `name` made (provider/create.ts): `named` lists
    * the live resources of the name, `matches` says whether one has the spec the create sent. The
    * kind and whether names are unique come from the declaration.
@@ -149,6 +163,10 @@ export function resourceKit<T extends object>(declaration: KindDeclaration<T>): 
       uniqueNames: declaration.uniqueNames === "always",
       ...how,
     }),
+    remove: (apply) => async (id, props) => {
+      const name = typeof props.name === "string" ? props.name : id;
+      return apply(id, { name, deadline: deleteDeadline(props, declaration.timeouts) }, props);
+    },
     read: (spec) => async (id, props) => {
       const live = await spec.live(id, props);
       if (live === undefined || spec.ended?.(live)) return {};

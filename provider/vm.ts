@@ -12,7 +12,7 @@ import { resourceKit, untilDeleted } from "./resource";
 import { unlessGone } from "./refresh";
 import { GpuType, Region, VolumeMountPaths, displayName } from "../client/core/rules";
 import { CommonInputs, sortKeys } from "./schemas";
-import { deadlineFor, deleteDeadline, type TimeoutDefaults } from "./timeouts";
+import { deadlineFor, type TimeoutDefaults } from "./timeouts";
 
 export { configure } from "./config";
 
@@ -69,6 +69,7 @@ const kit = resourceKit({
   schema: VmInputs,
   shape: VmInputs,
   fields: FIELDS,
+  timeouts: TIMEOUTS,
   names: LONG_NAMES,
   // VM names need not be unique, so a replacement is always made before the old VM goes.
   uniqueNames: "never",
@@ -105,9 +106,7 @@ export const update = kit.update(async (id, inputs, olds) => {
   return { outs: outputs(inputs, await client.vms.watcher.get(id), storedTypeId) };
 });
 
-export async function remove(id: string, props: Record<string, unknown>): Promise<void> {
-  const deadline = deleteDeadline(props, TIMEOUTS);
-  const name = typeof props.name === "string" ? props.name : id;
+export const remove = kit.remove(async (id, { name, deadline }) => {
   const client = yotta();
   for (;;) {
     try {
@@ -142,7 +141,7 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
     goal: "terminate",
     ended: "terminated",
   });
-}
+});
 
 /** Creates the VM exactly once, from the VM type its GPU type and region resolve to now. */
 async function make(

@@ -29,7 +29,7 @@ import {
   type StorageType,
 } from "../client/core/rules";
 import { CommonInputs } from "./schemas";
-import { deadlineFor, deleteDeadline, type TimeoutDefaults } from "./timeouts";
+import { deadlineFor, type TimeoutDefaults } from "./timeouts";
 
 export { configure } from "./config";
 
@@ -92,6 +92,7 @@ const kit = resourceKit({
   schema: VolumeInputs,
   shape: VolumeShape,
   fields: FIELDS,
+  timeouts: TIMEOUTS,
   names: LONG_NAMES,
   uniqueNames: "always",
 });
@@ -206,9 +207,7 @@ export const update = kit.update(async (id, inputs, olds, news) => {
   return { outs: outputs(inputs, live) };
 });
 
-export async function remove(id: string, props: Record<string, unknown>): Promise<void> {
-  const deadline = deleteDeadline(props, TIMEOUTS);
-  const name = typeof props.name === "string" ? props.name : id;
+export const remove = kit.remove(async (id, { name, deadline }, props) => {
   const client = yotta();
   for (;;) {
     try {
@@ -243,7 +242,7 @@ export async function remove(id: string, props: Record<string, unknown>): Promis
     goal: "be deleted",
     failedAt: "error",
   });
-}
+});
 
 /**
  * Waits until the volume is `active` (and whatever else `done` asks). A volume that exists but

@@ -3,6 +3,7 @@
 // our own request made it; a create whose outcome is unknown is recorded, never guessed.
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import { KINDS } from "../../../client";
 import { call, type ModuleName } from "../../../provider/dispatch";
 import { isPendingId, PENDING_KEY } from "../../../provider/create";
 import { ResourceInitError } from "../../../provider/init-error";
@@ -184,6 +185,57 @@ describe("ownership against the emulator", () => {
       }
     });
   }
+
+  // Whether names are unique is said once per kind (provider/resource.ts): "always" refuses a
+  // create whose name another resource holds before anything is sent; "maybe" and "never" make
+  // their own resource beside it, since nothing proves the service would refuse.
+  const NAMED: Record<ModuleName, { inputs: Props; path: string; refused: boolean }> = {
+    pod: { inputs: POD, path: "/v2/pods", refused: false },
+    volume: { inputs: VOLUME, path: "/v2/volumes", refused: true },
+    credential: {
+      inputs: { name: "registry", type: "DOCKER_HUB", username: "me", password: "pw-secret" },
+      path: "/v2/container-registry-auths",
+      refused: true,
+    },
+    endpoint: {
+      inputs: {
+        name: "llm",
+        image: "vllm/vllm-openai:latest",
+        resources: [{ region: "us-east-1", gpuType: "NVIDIA_RTX_4090_24G", gpuCount: 1 }],
+        workers: 1,
+        containerVolumeInGb: 40,
+        serviceMode: "ALB",
+      },
+      path: "/v2/serverless",
+      refused: false,
+    },
+    vm: {
+      inputs: { name: "box", gpuType: "NVIDIA_RTX_4090_24G", region: "us-east-1" },
+      path: "/v2/vms",
+      refused: false,
+    },
+  };
+
+  test("every kind has its row of name uniqueness", () => {
+    expect(Object.keys(NAMED).sort()).toEqual([...KINDS].sort());
+  });
+
+  test.each(Object.entries(NAMED))(
+    "%s: a create under a name another resource holds",
+    async (kind, { inputs, path, refused }) => {
+      const first = await create(kind as ModuleName, inputs);
+      h.emulator.admin.settle();
+      const second = create(kind as ModuleName, inputs);
+      if (refused) {
+        const error = await failure(second);
+        expect(error.message).toContain(`is already taken by ${kind} ${first.id}`);
+        expect(posts(path)).toBe(1);
+      } else {
+        expect((await second).id).not.toBe(first.id);
+        expect(posts(path)).toBe(2);
+      }
+    },
+  );
 });
 
 describe("a success answer is a success", () => {

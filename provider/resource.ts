@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { waitFor, type Kind, type LiveRecord, type Polled } from "../client";
-import { checkInputs, pickInputs, UNKNOWN, type CheckResult } from "./check";
+import { checkInputs, pickInputs, propertyPath, UNKNOWN, type CheckResult } from "./check";
 import { pollInterval } from "./config";
 import type { Ownership } from "./create";
 import { diffByTable, type FieldTable } from "./diff";
@@ -98,7 +98,8 @@ export interface ResourceKit<T> {
   diff: ResourceModule["diff"];
   /**
    * The inputs among what the engine hands a method (`create`'s checked inputs, a record's
-   * stored outputs), parsed by the schema.
+   * stored outputs), parsed by the schema. A record that no longer parses fails with the input
+   * and the rule named.
    */
   inputsOf(props: Record<string, unknown>): T;
   /**
@@ -143,8 +144,18 @@ export interface ResourceKit<T> {
 
 export function resourceKit<T extends object>(declaration: KindDeclaration<T>): ResourceKit<T> {
   const { fields, schema, shape, desired = (props) => props } = declaration;
-  const inputsOf = (props: Record<string, unknown>) =>
-    schema.parse(desired(pickInputs(shape, props)));
+  const inputsOf = (props: Record<string, unknown>) => {
+    const parsed = schema.safeParse(desired(pickInputs(shape, props)));
+    if (parsed.success) return parsed.data;
+    // Inputs `check` passed always parse; a record an older release wrote may not, when a rule
+    // has grown stricter since. Say which input, under which rule, and how to move on.
+    const issue = parsed.error.issues[0] as z.core.$ZodIssue;
+    const name = typeof props.name === "string" ? props.name : "(unnamed)";
+    throw new Error(
+      `${declaration.kind} ${name}: the recorded ${propertyPath(issue.path)} ${issue.message}, ` +
+        "which this release refuses; set a valid value in the program and run `pulumi up`",
+    );
+  };
   return {
     check: async (olds, news) => checkResource(declaration, olds, news),
     diff: async (_id, olds, news) =>

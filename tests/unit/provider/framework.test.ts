@@ -13,6 +13,14 @@ import {
 import { deadlineFor, deleteDeadline, durationMs, Timeouts } from "../../../provider/timeouts";
 import { ResourceInitError } from "../../../provider/init-error";
 import { plain } from "../../../provider/plain";
+import { KINDS, type Kind } from "../../../client";
+import * as credential from "../../../provider/credential";
+import * as endpoint from "../../../provider/endpoint";
+import * as pod from "../../../provider/pod";
+import * as vm from "../../../provider/vm";
+import * as volume from "../../../provider/volume";
+
+const MODULES = { pod, endpoint, volume, credential, vm };
 
 const Sample = z.object({
   name: z.string().min(1),
@@ -282,5 +290,45 @@ describe("plain", () => {
       g: null,
     });
     expect(Object.keys(plain({ a: undefined }))).toEqual([]);
+  });
+});
+
+describe("a record whose inputs today's rules refuse (written by an older release)", () => {
+  const GPU = "NVIDIA_RTX_4090_24G";
+  const RECORDS: Record<Kind, { props: Record<string, unknown>; says: string }> = {
+    pod: {
+      props: { name: "trainer", image: "pytorch pytorch", gpuType: GPU, gpuCount: 1 },
+      says: "pod trainer: the recorded image must not contain spaces or control characters",
+    },
+    endpoint: {
+      props: {
+        name: "llm",
+        image: "vllm/vllm-openai:latest",
+        resources: [{ region: "us-east-1", gpuType: GPU, gpuCount: 3 }],
+        workers: 1,
+        serviceMode: "ALB",
+      },
+      says: "endpoint llm: the recorded resources[0].gpuCount must be a power of two",
+    },
+    volume: {
+      props: { name: "   ", storageType: "CEPH", region: "us-east-1", sizeInGb: 100 },
+      says: "volume    : the recorded name must not be blank",
+    },
+    credential: {
+      props: { name: "9lives", username: "me", password: "pw-secret" },
+      says: "credential 9lives: the recorded name must start with a letter",
+    },
+    vm: {
+      props: { name: "box", gpuType: GPU, region: "us-east-1", volumeMountPaths: { "1": "data" } },
+      says: "vm box: the recorded volumeMountPaths.1 must",
+    },
+  };
+
+  test.each(KINDS)("%s: fails naming the input and the rule, and says how to move on", (kind) => {
+    const { props, says } = RECORDS[kind];
+    // `ownership` parses the stored inputs and calls nothing.
+    const parse = () => MODULES[kind].ownership({ ...props, id: "1", status: "RUNNING" });
+    expect(parse).toThrow(says);
+    expect(parse).toThrow("which this release refuses; set a valid value in the program");
   });
 });

@@ -96,10 +96,10 @@ export class Emulator implements Cloud {
     this.faults = new FaultEngine(initial.seed);
     this.faults.set(initial.faults);
     this.store = new Store(snapshot);
-    for (const kind of KINDS) this.runStepsOf(kind);
+    for (const kind of KINDS) this.registerStepsOf(kind);
   }
 
-  private runStepsOf<K extends Kind>(kind: K): void {
+  private registerStepsOf<K extends Kind>(kind: K): void {
     const step = RESOURCES[kind].step;
     if (step) this.store.onStep(kind, step(this));
   }

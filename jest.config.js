@@ -11,6 +11,7 @@ module.exports = {
       testEnvironment: "node",
       transform,
       testMatch: ["<rootDir>/tests/unit/**/*.test.ts", "<rootDir>/emulator/**/*.test.ts"],
+      setupFilesAfterEnv: ["<rootDir>/tests/support/unit-timeout.ts"],
     },
     {
       displayName: "e2e",

@@ -297,7 +297,8 @@ describe("building the pinned CLI and language host", () => {
     ["the CLI", 1],
     ["the language host", 2],
   ])("leaves nothing that looks built when interrupted building %s", async (_, builds) => {
-    const env = sandboxEnv([fakeGo()], { FAKE_GO_SLEEP: "30" });
+    // The build sleeps far longer than any wait here: only the interrupt ends it.
+    const env = sandboxEnv([fakeGo()], { FAKE_GO_SLEEP: "600" });
     if (builds === 2) {
       // The CLI is cached already, so the build under way is the host's.
       run({ ...env, FAKE_GO_SLEEP: "" });

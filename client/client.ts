@@ -63,6 +63,7 @@ export class YottaClient {
   readonly baseUrl: string;
 
   readonly #ownDispatcher: Agent | undefined;
+  readonly #transport: Transport;
 
   constructor(options: YottaClientOptions = {}) {
     const apiKey = checkApiKey(options.apiKey ?? process.env.YOTTA_API_KEY);
@@ -95,7 +96,16 @@ export class YottaClient {
       debug: debugSink(options.debug),
     });
     this.baseUrl = baseUrl.toString().replace(/\/$/, "");
+    this.#transport = transport;
     Object.assign(this, makeCollections(transport, options.watch));
+  }
+
+  /**
+   * Our time `localMs` (default now) on the service's clock, which its records' `createdAt`
+   * use: learnt from the `Date` header of the latest answer, accurate to about a second.
+   */
+  serverTime(localMs?: number): number {
+    return this.#transport.serverTime(localMs);
   }
 
   /** Closes the client's connection pool (not a dispatcher passed in). */

@@ -97,7 +97,7 @@ async function handle(
       const answer = envelope(429, Code.TOO_MANY_REQUESTS, "too many requests");
       answer.headers["retry-after"] = String(retryAfterSeconds);
       emulator.log.add({ ...entry, status: 429, code: answer.code, fault: THROTTLED });
-      send(res, answer);
+      send(res, dated(emulator, answer));
       return;
     }
   }
@@ -130,7 +130,16 @@ async function handle(
     return;
   }
   emulator.log.add({ ...entry, status: answer.status, code: answer.code, fault: answer.fault });
-  send(res, answer);
+  send(res, dated(emulator, answer));
+}
+
+/**
+ * Every answer of the API carries a `Date` header, as a real server's does, on the emulator's
+ * clock: the clock its records' `createdAt` are on, which `advance` moves ahead of the wall's.
+ */
+function dated(emulator: Emulator, answer: Answer): Answer {
+  const date = new Date(emulator.store.now()).toUTCString();
+  return { ...answer, headers: { ...answer.headers, date } };
 }
 
 function apiAnswer(

@@ -135,6 +135,13 @@ export class Transport {
   #spacingMs = 0;
   #slowedAt = Number.NEGATIVE_INFINITY;
   #nextSlotAt = 0;
+  /**
+   * How far the service's clock stands from ours (ms), from the `Date` header of the latest
+   * answer that had one; 0 until then. The records' `createdAt` are on the service's clock, so
+   * a window of our own time is moved by this before it is compared with them (see
+   * {@link Transport.serverTime}).
+   */
+  #serverOffsetMs = 0;
 
   constructor(settings: TransportSettings) {
     const { apiKey, ...rest } = settings;
@@ -144,6 +151,15 @@ export class Transport {
     this.#now = settings.now ?? Date.now;
     this.#sleep = settings.sleep ?? sleep;
     this.#random = settings.random ?? Math.random;
+  }
+
+  /**
+   * Our time `localMs` (default now) on the service's clock, as the latest `Date` header tells
+   * it. The header has whole seconds, so the value may be up to a second (plus the answer's
+   * travel) early: who compares it with a record's `createdAt` leaves that much room.
+   */
+  serverTime(localMs: number = this.#now()): number {
+    return localMs + this.#serverOffsetMs;
   }
 
   /** Sends the call (retrying what the policy allows) and returns the parsed `data`. */
@@ -281,6 +297,7 @@ export class Transport {
     );
 
     const answer = await this.#exchange(spec, target, body);
+    this.#noteServerClock(header(answer.headers, "date"));
     const context = { call: spec.call, request, status: answer.status };
     const retryAfterMs = parseRetryAfter(header(answer.headers, "retry-after"), this.#now());
     const elapsed = `${Date.now() - started} ms`;
@@ -380,6 +397,11 @@ export class Transport {
         details,
       );
     }
+  }
+
+  #noteServerClock(date: string | undefined): void {
+    const serverMs = date === undefined ? NaN : Date.parse(date);
+    if (Number.isFinite(serverMs)) this.#serverOffsetMs = serverMs - this.#now();
   }
 
   #envelope(text: string): z.output<typeof Envelope> | undefined {

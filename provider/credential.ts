@@ -3,7 +3,8 @@ import { z } from "zod";
 import type { Credential as LiveCredential, CredentialUpdate } from "../client";
 import { isBusy, isNotFound } from "../client";
 import { yotta } from "./config";
-import { createOwned, type Ownership } from "./create";
+import { createOwned } from "./create";
+import type { Ownership } from "./ownership";
 import { COMMON_FIELDS, mismatches, type FieldTable, type InputTable } from "./diff";
 import { progress } from "./progress";
 import { SHORT_NAMES } from "./naming";
@@ -72,7 +73,7 @@ export async function create(raw: Record<string, unknown>): Promise<pulumi.dynam
   const credential = inputs.adoptId
     ? await adopt(inputs)
     : await createOwned({
-        ...ownershipOf(inputs),
+        ...ownershipOf(inputs.name!, inputs),
         create: () =>
           client.credentials.create(
             {
@@ -97,17 +98,19 @@ export async function create(raw: Record<string, unknown>): Promise<pulumi.dynam
  * is not returned, so a new credential with the name is ours when its type (and username, where
  * reported) agrees.
  */
-function ownershipOf(inputs: CredentialInputs): Ownership<LiveCredential> {
-  const name = inputs.name!;
+function ownershipOf(
+  name: string,
+  inputs: CredentialInputs | undefined,
+): Ownership<LiveCredential> {
   return kit.ownership(name, {
     named: () => yotta().credentials.findByName(name),
-    matches: (c) => mismatches(desiredOf(c), inputs, MATCHED).length === 0,
+    matches: (c) => inputs !== undefined && mismatches(desiredOf(c), inputs, MATCHED).length === 0,
   });
 }
 
-/** For a record whose create had an unknown outcome: its credentials, by the stored inputs. */
+/** For a record whose create had an unknown outcome: its credentials, whatever its stored inputs. */
 export function ownership(props: Record<string, unknown>): Ownership<LiveCredential> {
-  return ownershipOf(kit.inputsOf(props));
+  return ownershipOf(String(props.name ?? ""), kit.inputsIfValid(props));
 }
 
 // The password is never returned (and the username not always): they keep their stored values,

@@ -2,7 +2,8 @@ import type { Kind } from "../client";
 import { debugSinkFromEnv } from "../client/core/logging";
 import * as credential from "./credential";
 import * as endpoint from "./endpoint";
-import { isPendingCall, pendingCall } from "./pending";
+import { noteRecorded } from "./ownership";
+import { isPendingCall, isPendingId, pendingCall } from "./pending";
 import { plain } from "./plain";
 import * as pod from "./pod";
 import type { ResourceModule, ResourceModules } from "./resource";
@@ -18,6 +19,9 @@ import * as volume from "./volume";
 const MODULES: ResourceModules = { pod, endpoint, volume, credential, vm };
 
 export type ModuleName = Kind;
+
+/** The methods whose first argument is a record's id. */
+const RECORD_METHODS: ReadonlySet<string> = new Set(["diff", "read", "update", "remove"]);
 export type Method = Exclude<keyof ResourceModule, "ownership">;
 
 export async function call<K extends ModuleName>(
@@ -29,6 +33,11 @@ export async function call<K extends ModuleName>(
     const impl: ResourceModules[K] | undefined = MODULES[module];
     if (!impl)
       throw new Error(`pulumi-yotta has no resource "${String(module)}": upgrade the package`);
+    // Every id the host hands us belongs to a record of the stack: no create attempt of this
+    // process may claim it (provider/ownership.ts).
+    if (RECORD_METHODS.has(method) && typeof args[0] === "string" && !isPendingId(args[0])) {
+      noteRecorded(module, args[0]);
+    }
     // A record whose create has an unknown outcome holds no cloud id: settle it, never use it.
     // Otherwise the host's arguments go to the method as they came: the host calls each with
     // the arguments its signature names.

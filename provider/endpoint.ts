@@ -11,7 +11,8 @@ import {
 } from "../client";
 import { pickInputs } from "./check";
 import { firstPollMs, pollInterval, yotta } from "./config";
-import { createOwned, type Ownership } from "./create";
+import { createOwned } from "./create";
+import { CREATE_TOKEN_VAR, tokenIn, withoutToken, type Ownership } from "./ownership";
 import { COMMON_FIELDS, diffByTable, mismatches, type FieldTable, type InputTable } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { progress } from "./progress";
@@ -205,8 +206,8 @@ export async function create(raw: Record<string, unknown>): Promise<pulumi.dynam
     before = liveDesired(inputs, desiredOf(endpoint), REPORTED);
   } else {
     endpoint = await createOwned({
-      ...ownershipOf(inputs),
-      create: () => client.endpoints.create(createBody(inputs), { deadline }),
+      ...ownershipOf(inputs.name, inputs),
+      create: (token) => client.endpoints.create(createBody(inputs, token), { deadline }),
       get: (id) => client.endpoints.get(id),
       deadline,
       inputs,
@@ -228,20 +229,21 @@ export async function create(raw: Record<string, unknown>): Promise<pulumi.dynam
 
 /**
  * How to find the endpoint a create of these inputs made. Nothing relies on the service holding
- * endpoint names unique, so one is ours only if it was not there before our request and has our
- * spec.
+ * endpoint names unique: one is ours only if it carries our create's token in its environment
+ * (provider/ownership.ts).
  */
-function ownershipOf(inputs: EndpointInputs): Ownership<LiveEndpoint> {
-  return kit.ownership(inputs.name, {
+function ownershipOf(name: string, inputs: EndpointInputs | undefined): Ownership<LiveEndpoint> {
+  return kit.ownership(name, {
     named: async () =>
-      (await yotta().endpoints.findByName(inputs.name)).filter((e) => e.status !== "TERMINATED"),
-    matches: (e) => madeFrom(e, inputs),
+      (await yotta().endpoints.findByName(name)).filter((e) => e.status !== "TERMINATED"),
+    matches: (e) => inputs !== undefined && madeFrom(e, inputs),
+    tokenOf: (e) => tokenIn(e.environmentVars),
   });
 }
 
-/** For a record whose create had an unknown outcome: its endpoints, by the stored inputs. */
+/** For a record whose create had an unknown outcome: its endpoints, whatever its stored inputs. */
 export function ownership(props: Record<string, unknown>): Ownership<LiveEndpoint> {
-  return ownershipOf(kit.inputsOf(props));
+  return ownershipOf(String(props.name ?? ""), kit.inputsIfValid(props));
 }
 
 export const read = kit.read({
@@ -515,8 +517,12 @@ function environmentVars(inputs: EndpointInputs): { key: string; value: string }
   return Object.entries(inputs.environment).map(([key, value]) => ({ key, value }));
 }
 
-export function createBody(inputs: EndpointInputs): EndpointCreate {
-  const env = environmentVars(inputs);
+/** The create request; `token`, the create's proof, joins the environment (provider/ownership.ts). */
+export function createBody(inputs: EndpointInputs, token?: string): EndpointCreate {
+  const env = [
+    ...environmentVars(inputs),
+    ...(token === undefined ? [] : [{ key: CREATE_TOKEN_VAR, value: token }]),
+  ];
   return {
     name: inputs.name,
     image: inputs.image,
@@ -581,7 +587,9 @@ function desiredOf(e: LiveEndpoint): Partial<EndpointInputs> {
     initializationCommand: e.initializationCommand,
     environment: e.environmentVars
       ? Object.fromEntries(
-          [...e.environmentVars].sort((a, b) => cmp(a.key, b.key)).map((v) => [v.key, v.value]),
+          withoutToken(e.environmentVars)
+            .sort((a, b) => cmp(a.key, b.key))
+            .map((v) => [v.key, v.value]),
         )
       : undefined,
     expose:

@@ -3,7 +3,8 @@ import { z } from "zod";
 import type { Pod as LivePod, PodCreate } from "../client";
 import { isNotFound, isPodPaused, waitFor } from "../client";
 import { firstPollMs, pollInterval, yotta } from "./config";
-import { createOwned, type Ownership } from "./create";
+import { createOwned } from "./create";
+import { tokenIn, withoutToken, CREATE_TOKEN_VAR, type Ownership } from "./ownership";
 import { COMMON_FIELDS, mismatches, type FieldTable, type InputTable } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { progress } from "./progress";
@@ -244,8 +245,8 @@ async function place(
     deadline,
     attempt: (placement) =>
       createOwned({
-        ...ownershipOf(inputs, [placement]),
-        create: () => client.pods.create(createBody(inputs, placement), { deadline }),
+        ...ownershipOf(name, inputs),
+        create: (token) => client.pods.create(createBody(inputs, placement, token), { deadline }),
         get: (id) => client.pods.get(id),
         deadline,
         inputs: { ...inputs, gpuType: placement.gpuType },
@@ -262,21 +263,22 @@ async function place(
 }
 
 /**
- * How to find the pods a create of these inputs made. Pod names are not unique, so a pod is ours
- * only if it was not there before our request and has the spec we sent (see provider/create.ts).
+ * How to find the pod a create of these inputs made. Pod names are not unique: a pod is ours
+ * only if it carries our create's token in its environment (provider/ownership.ts).
  */
-function ownershipOf(inputs: PodInputs, placements: Placement[]): Ownership<LivePod> {
-  const name = inputs.name!;
+function ownershipOf(name: string, inputs: PodInputs | undefined): Ownership<LivePod> {
+  const placements = inputs ? placementsOf(inputs) : [];
   return kit.ownership(name, {
     named: async () => (await yotta().pods.findByName(name)).filter(isLive),
-    matches: (pod) => placements.some((placement) => madeFrom(pod, inputs, placement)),
+    matches: (pod) =>
+      inputs !== undefined && placements.some((placement) => madeFrom(pod, inputs, placement)),
+    tokenOf: (pod) => tokenIn(pod.environmentVars),
   });
 }
 
-/** For a record whose create had an unknown outcome: its pods, by the stored inputs. */
+/** For a record whose create had an unknown outcome: its pods, whatever its stored inputs. */
 export function ownership(props: Record<string, unknown>): Ownership<LivePod> {
-  const inputs = kit.inputsOf(props);
-  return ownershipOf(inputs, placementsOf(inputs));
+  return ownershipOf(String(props.name ?? ""), kit.inputsIfValid(props));
 }
 
 export const read = kit.read({
@@ -443,7 +445,8 @@ function obtainedFrom(inputs: PodInputs, props: Record<string, unknown>): Obtain
   };
 }
 
-export function createBody(inputs: PodInputs, placement: Placement): PodCreate {
+/** The create request; `token`, the create's proof, joins the environment (provider/ownership.ts). */
+export function createBody(inputs: PodInputs, placement: Placement, token?: string): PodCreate {
   return {
     name: inputs.name!,
     image: inputs.image,
@@ -462,7 +465,10 @@ export function createBody(inputs: PodInputs, placement: Placement): PodCreate {
     persistentVolumeInGb: inputs.persistentVolumeInGb,
     persistentMountPath: inputs.persistentMountPath,
     initializationCommand: inputs.initializationCommand,
-    environmentVars: Object.entries(inputs.environment).map(([key, value]) => ({ key, value })),
+    environmentVars: [
+      ...Object.entries(inputs.environment).map(([key, value]) => ({ key, value })),
+      ...(token === undefined ? [] : [{ key: CREATE_TOKEN_VAR, value: token }]),
+    ],
     expose: inputs.expose,
     persistentVolumes: inputs.volumes.map((v) => ({
       id: v.volumeId,
@@ -485,7 +491,9 @@ function desiredOf(pod: LivePod): Partial<PodInputs> {
     persistentMountPath: pod.persistentMountPath,
     environment: pod.environmentVars
       ? Object.fromEntries(
-          [...pod.environmentVars].sort((a, b) => cmp(a.key, b.key)).map((e) => [e.key, e.value]),
+          withoutToken(pod.environmentVars)
+            .sort((a, b) => cmp(a.key, b.key))
+            .map((e) => [e.key, e.value]),
         )
       : undefined,
     expose: pod.expose

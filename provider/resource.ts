@@ -2,8 +2,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { waitFor, type Kind, type LiveRecord, type Polled } from "../client";
 import { checkInputs, pickInputs, propertyPath, UNKNOWN, type CheckResult } from "./check";
-import { pollInterval } from "./config";
-import type { Ownership } from "./create";
+import { pollInterval, yotta } from "./config";
+import type { Ownership } from "./ownership";
 import { diffByTable, type FieldTable } from "./diff";
 import { keepsExplicitName, withName, type NameRule } from "./naming";
 import { progress } from "./progress";
@@ -102,6 +102,8 @@ export interface ResourceKit<T> {
    * and the rule named.
    */
   inputsOf(props: Record<string, unknown>): T;
+  /** {@link inputsOf}, or undefined for a record that no longer parses: never throws. */
+  inputsIfValid(props: Record<string, unknown>): T | undefined;
   /**
    * `update`: a change of `timeouts` alone is recorded without a call (see {@link timeoutsOnly});
    * any other change is `apply`'d, with the new inputs parsed.
@@ -132,13 +134,14 @@ export interface ResourceKit<T> {
     ) => Promise<void>,
   ): ResourceModule["remove"];
   /**
-   * How to find what a create of this kind under `name` made (provider/create.ts): `named` lists
-   * the live resources of the name, `matches` says whether one has the spec the create sent. The
-   * kind and whether names are unique come from the declaration.
+   * How to find what a create of this kind under `name` made (provider/ownership.ts): `named`
+   * lists the live resources of the name, `matches` says whether one has the spec the create
+   * sent, `tokenOf` (pods, endpoints) reads the create token a resource carries. The kind,
+   * whether names are unique and the service's clock come from the declaration and the client.
    */
   ownership<Live extends { id: string }>(
     name: string,
-    how: Pick<Ownership<Live>, "named" | "matches">,
+    how: Pick<Ownership<Live>, "named" | "matches" | "tokenOf">,
   ): Ownership<Live>;
 }
 
@@ -163,6 +166,10 @@ export function resourceKit<T extends object>(declaration: KindDeclaration<T>): 
         deleteFirst: declaration.uniqueNames !== "never",
       }),
     inputsOf,
+    inputsIfValid: (props) => {
+      const parsed = schema.safeParse(desired(pickInputs(shape, props)));
+      return parsed.success ? parsed.data : undefined;
+    },
     update: (apply) => async (id, olds, news) => {
       const anyway = declaration.updatesAnyway?.(olds) ?? false;
       const unchanged = anyway ? undefined : timeoutsOnly(fields, olds, news, desired);
@@ -172,6 +179,7 @@ export function resourceKit<T extends object>(declaration: KindDeclaration<T>): 
       kind: declaration.kind,
       name,
       uniqueNames: declaration.uniqueNames === "always",
+      serverNow: () => yotta().serverTime(),
       ...how,
     }),
     remove: (apply) => async (id, props) => {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { EnvValue, Id, envNameProblem, text } from "../client/core/rules";
+import { CREATE_TOKEN_VAR } from "./ownership";
 import { Timeouts } from "./timeouts";
 
 // Input pieces the resource schemas share beyond the API's own rules, which live in
@@ -13,7 +14,7 @@ export const Text = text;
  * Environment variables as a map: the natural shape in a program, and order-free, so the
  * provider sorts it by key and the live list (in whatever order the API returns it) compares
  * equal to it. The names and values follow the request's rules; a bad name is reported on its
- * own key (`environment[""]` for an empty one).
+ * own key (`environment[""]` for an empty one). {@link CREATE_TOKEN_VAR} is the provider's own.
  */
 export const Environment = z
   .record(z.string(), EnvValue, { error: "must be a map of variable names to values" })
@@ -21,6 +22,14 @@ export const Environment = z
     for (const name of Object.keys(vars)) {
       const problem = envNameProblem(name);
       if (problem) ctx.addIssue({ code: "custom", path: [name], message: `name ${problem}` });
+      if (name === CREATE_TOKEN_VAR) {
+        ctx.addIssue({
+          code: "custom",
+          path: [name],
+          message:
+            "is set by pulumi-yotta itself: each create carries its own value there, the proof of which resource it made; choose another name",
+        });
+      }
     }
   })
   .transform(sortKeys);

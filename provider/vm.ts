@@ -3,7 +3,8 @@ import { z } from "zod";
 import type { Vm as LiveVm, VmType } from "../client";
 import { isBusy, isNotAllowed, isNotFound, waitFor } from "../client";
 import { firstPollMs, pollInterval, yotta } from "./config";
-import { createOwned, type Ownership } from "./create";
+import { createOwned } from "./create";
+import type { Ownership } from "./ownership";
 import { COMMON_FIELDS, mismatches, type FieldTable, type InputTable } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { progress } from "./progress";
@@ -152,7 +153,7 @@ async function make(
   const client = yotta();
   const vmTypeId = await availableVmType(inputs.gpuType, inputs.region);
   const vm = await createOwned({
-    ...ownershipOf(inputs, vmTypeId),
+    ...ownershipOf(inputs.name!, inputs, vmTypeId),
     create: () =>
       client.vms.create(
         {
@@ -178,21 +179,25 @@ async function make(
  * How to find the VM a create of these inputs made. Names need not be unique: a VM is ours only
  * if it was not there before our request and is of the type we asked for.
  */
-function ownershipOf(inputs: VmInputs, vmTypeId: string | undefined): Ownership<LiveVm> {
-  const name = inputs.name!;
+function ownershipOf(
+  name: string,
+  inputs: VmInputs | undefined,
+  vmTypeId: string | undefined,
+): Ownership<LiveVm> {
   return kit.ownership(name, {
     named: async () =>
       (await yotta().vms.findByName(name)).filter((v) => v.status !== "terminated"),
     matches: (v) =>
+      inputs !== undefined &&
       (v.vmTypeId === undefined || vmTypeId === undefined || v.vmTypeId === vmTypeId) &&
       mismatches(desiredOf(v), inputs, MATCHED).length === 0,
   });
 }
 
-/** For a record whose create had an unknown outcome: its VMs, by the stored inputs. */
+/** For a record whose create had an unknown outcome: its VMs, whatever its stored inputs. */
 export function ownership(props: Record<string, unknown>): Ownership<LiveVm> {
   const vmTypeId = typeof props.vmTypeId === "string" ? props.vmTypeId : undefined;
-  return ownershipOf(kit.inputsOf(props), vmTypeId);
+  return ownershipOf(String(props.name ?? ""), kit.inputsIfValid(props), vmTypeId);
 }
 
 /**

@@ -11,7 +11,8 @@ import {
 } from "../client";
 import type { CheckResult } from "./check";
 import { firstPollMs, pollInterval, yotta } from "./config";
-import { createOwned, type Ownership } from "./create";
+import { createOwned } from "./create";
+import type { Ownership } from "./ownership";
 import { COMMON_FIELDS, mismatches, type FieldTable, type InputTable } from "./diff";
 import { ResourceInitError } from "./init-error";
 import { progress } from "./progress";
@@ -119,7 +120,7 @@ export async function create(raw: Record<string, unknown>): Promise<pulumi.dynam
   const volume = inputs.adoptId
     ? await adopt(inputs)
     : await createOwned({
-        ...ownershipOf(inputs),
+        ...ownershipOf(inputs.name!, inputs.storageType, inputs),
         create: () => client.volumes.create(createBody(inputs), { deadline }),
         get: (id) => client.volumes.get(id),
         deadline,
@@ -134,20 +135,23 @@ export async function create(raw: Record<string, unknown>): Promise<pulumi.dynam
  * How to find the volume a create of these inputs made. Names are unique per account: a name
  * another volume holds is refused before anything is sent, and a re-send cannot duplicate.
  */
-function ownershipOf(inputs: VolumeInputs): Ownership<LiveVolume> {
-  const name = inputs.name!;
+function ownershipOf(
+  name: string,
+  storageType: unknown,
+  inputs: VolumeInputs | undefined,
+): Ownership<LiveVolume> {
   return kit.ownership(name, {
     named: async () =>
-      (await yotta().volumes.findByName(name, inputs.storageType)).filter(
+      (await yotta().volumes.findByName(name, storageType as VolumeInputs["storageType"])).filter(
         (v) => v.status !== "deleting",
       ),
-    matches: (v) => mismatches(desiredOf(v), inputs, MATCHED).length === 0,
+    matches: (v) => inputs !== undefined && mismatches(desiredOf(v), inputs, MATCHED).length === 0,
   });
 }
 
-/** For a record whose create had an unknown outcome: its volumes, by the stored inputs. */
+/** For a record whose create had an unknown outcome: its volumes, whatever its stored inputs. */
 export function ownership(props: Record<string, unknown>): Ownership<LiveVolume> {
-  return ownershipOf(kit.inputsOf(props));
+  return ownershipOf(String(props.name ?? ""), props.storageType, kit.inputsIfValid(props));
 }
 
 export const read = kit.read({

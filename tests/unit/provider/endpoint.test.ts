@@ -408,9 +408,11 @@ describe("create", () => {
     expect(posts).toHaveLength(1);
     const body = posts[0]?.body as Props;
     expect(String(body.containerRegistryAuthId)).toBe(credential.id);
+    // The user's variables, and the create's token: the proof of which endpoint it made.
     expect(body.environmentVars).toEqual([
       { key: "HF_TOKEN", value: "hf_secret" },
       { key: "MODEL", value: "llama" },
+      { key: "PULUMI_YOTTA_CREATE_TOKEN", value: expect.stringMatching(/^[0-9a-f]{16}$/) },
     ]);
     expect(body).not.toHaveProperty("envVars");
     expect(body.expose).toEqual({ port: 8000, protocol: "http" });

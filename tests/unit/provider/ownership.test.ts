@@ -5,7 +5,8 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { KINDS } from "../../../client";
 import { call, type ModuleName } from "../../../provider/dispatch";
-import { isPendingId, PENDING_KEY } from "../../../provider/create";
+import { isPendingId, PENDING_KEY } from "../../../provider/pending";
+import { forgetRecorded } from "../../../provider/ownership";
 import { ResourceInitError } from "../../../provider/init-error";
 import {
   startProviderHarness,
@@ -63,6 +64,8 @@ describe("ownership against the emulator", () => {
   afterAll(() => h.close());
   beforeEach(() => {
     h.emulator.admin.reset();
+    // Each test is a run of its own: a new provider process, which knows no records yet.
+    forgetRecorded();
   });
 
   const posts = (path: string) => h.emulator.admin.requests({ method: "POST", path }).length;
@@ -162,7 +165,9 @@ describe("ownership against the emulator", () => {
     };
     expect(refreshed.id).toBe(made!.id);
     expect(refreshed.props[PENDING_KEY]).toBeUndefined();
-    // A destroy of the record instead deletes the pod the attempt made.
+    // A destroy of the record instead, in a run of its own (a new provider process), deletes the
+    // pod the attempt made.
+    forgetRecorded();
     await call("pod", "remove", [error.id, error.properties]);
     expect(await livePods("dup")).toEqual([]);
   }, 30_000);

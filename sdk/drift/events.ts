@@ -69,6 +69,8 @@ function driftOf(step: StepEventMetadata): DriftedResource | undefined {
     name: nameOf(step.urn),
     id: step.old?.id ?? "",
   };
+  const attempt = step.old?.outputs?.[PENDING_KEY] as { reason?: unknown } | undefined;
+  if (attempt) return { ...base, kind: "pending", fields: [], note: pendingNote(step, attempt) };
   if (step.op === "delete") return { ...base, kind: "deleted", fields: [] };
   if (step.op !== "update") return undefined;
 
@@ -85,6 +87,36 @@ function driftOf(step: StepEventMetadata): DriftedResource | undefined {
     fields: [...visible, ...maskedFields(secret)],
     note: MAYBE_SECRET_NOTE,
   };
+}
+
+/**
+ * Where a record whose create had an unknown outcome keeps its attempt (provider/pending.ts); the
+ * name is part of what stored state holds for good (docs/design.md).
+ */
+const PENDING_KEY = "__pendingCreate";
+
+/**
+ * What the refresh found of a pending record's attempt: `read` puts what the attempt made in the
+ * record's place (outputs without the attempt), drops the record when it made nothing, or keeps
+ * it as it is while the outcome is unknown.
+ */
+function pendingNote(step: StepEventMetadata, attempt: { reason?: unknown }): string {
+  const unknown = "the create's outcome was unknown when it was recorded";
+  if (step.op === "delete" || !step.new) {
+    return `${unknown}; it made nothing, and \`pulumi refresh\` drops the record.`;
+  }
+  const outputs = step.new.outputs ?? {};
+  if (!(PENDING_KEY in outputs)) {
+    const status = typeof outputs.status === "string" ? `, ${outputs.status}` : "";
+    const price =
+      typeof outputs.hourlyPrice === "number" ? `, billing ${outputs.hourlyPrice} USD an hour` : "";
+    return (
+      `${unknown}; it made ${String(outputs.id ?? step.new.id)} (live${status}${price}), ` +
+      "which `pulumi refresh` records under its id."
+    );
+  }
+  const reason = typeof attempt.reason === "string" && attempt.reason ? ` (${attempt.reason})` : "";
+  return `${unknown}${reason}, and it is still unknown: a late create could still appear. Run the check again later.`;
 }
 
 /** `pulumi-nodejs:dynamic/yotta:Pod` → `yotta:Pod`; any other token is already what users see. */

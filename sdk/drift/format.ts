@@ -24,7 +24,7 @@ export function formatText(report: DriftReport): string {
     lines.push("");
   }
   for (const resource of report.resources) {
-    lines.push(`${resource.kind === "deleted" ? "-" : "~"} ${describe(resource)}`);
+    lines.push(`${SIGNS[resource.kind]} ${describe(resource)}`);
     lines.push(`    urn: ${resource.urn}`);
     for (const field of resource.fields) {
       lines.push(`    ${field.path}`);
@@ -69,6 +69,10 @@ export function formatMarkdown(report: DriftReport): string {
       const name = `\`${resource.type}\` ${cell(resource.name)}`;
       if (resource.kind === "deleted") {
         lines.push(`| ${name} | deleted | | exists | gone |`);
+        continue;
+      }
+      if (resource.kind === "pending") {
+        lines.push(`| ${name} | pending | | | |`);
         continue;
       }
       resource.fields.forEach((field, i) => {
@@ -120,8 +124,16 @@ function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+const SIGNS: Record<DriftedResource["kind"], string> = { changed: "~", deleted: "-", pending: "?" };
+
+const WHAT: Record<DriftedResource["kind"], string> = {
+  changed: "changed",
+  deleted: "deleted outside Pulumi",
+  pending: "pending: the create's outcome is unknown",
+};
+
 function describe(resource: DriftedResource): string {
-  const what = resource.kind === "deleted" ? "deleted outside Pulumi" : "changed";
+  const what = WHAT[resource.kind];
   const id = resource.id ? ` (id ${resource.id})` : "";
   return `${resource.type} ${resource.name}${id}: ${what}`;
 }
@@ -135,10 +147,14 @@ function failureText(error: DriftFailure): string {
  * would change nothing: the refresh is what brings the drift into the state.
  */
 function remedy(report: DriftReport, command: (text: string) => string): string {
+  const pending = report.resources.some((r) => r.kind === "pending")
+    ? ` A pending record is settled by ${command(`pulumi refresh --stack ${report.stack}`)}: ` +
+      "it records what the create made, or drops the record if it made nothing."
+    : "";
   return (
     `To restore what the program declares (and recreate what was deleted), run ` +
     `${command(`pulumi up --refresh --stack ${report.stack}`)}. To keep the cloud's values ` +
-    `instead, change the program to match them first.`
+    `instead, change the program to match them first.${pending}`
   );
 }
 

@@ -27,8 +27,11 @@ export interface DriftedResource {
   name: string;
   /** The cloud id recorded in the state. */
   id: string;
-  /** `changed`: it exists but differs. `deleted`: it no longer exists. */
-  kind: "changed" | "deleted";
+  /**
+   * `changed`: it exists but differs. `deleted`: it no longer exists. `pending`: the record's
+   * create had an unknown outcome (its id is `pending-…`); the note says what the refresh found.
+   */
+  kind: "changed" | "deleted" | "pending";
   /**
    * For `changed`: each differing input, by path (`resources.gpuCount`), then each secret input,
    * which may or may not differ. Empty for `deleted`.

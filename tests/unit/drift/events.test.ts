@@ -252,3 +252,54 @@ test("cleanMessage drops the engine prefix and every stack-trace line", () => {
 
   expect(cleanMessage(message)).toBe("pod 18 not reachable");
 });
+
+describe("a record whose create had an unknown outcome (a pending record)", () => {
+  const attempt = { kind: "pod", name: "trainer-1a2b3c4", reason: "connection failed" };
+  const stored = { ...pod, name: "trainer-1a2b3c4", __pendingCreate: attempt };
+
+  it("is pending, never 'no drift', when the attempt made a pod that runs and bills", () => {
+    // `read` put what the attempt made in the record's place; the diff of that pod against the
+    // stored inputs finds nothing, so the engine says "same".
+    const findings = findingsFromEvents([
+      refreshed({
+        type: "Pod",
+        name: "trainer",
+        id: "pending-0f1e2d3c4b5a6978",
+        op: "same",
+        inputs: stored,
+        outputs: { ...pod, id: "1839274650182736451", status: "RUNNING", hourlyPrice: 2.5 },
+      }),
+    ]);
+    expect(findings.resources).toEqual([
+      expect.objectContaining({ kind: "pending", id: "pending-0f1e2d3c4b5a6978", fields: [] }),
+    ]);
+    expect(findings.resources[0]!.note).toMatch(
+      /it made 1839274650182736451 \(live, RUNNING, billing 2.5 USD an hour\), which `pulumi refresh` records/,
+    );
+  });
+
+  it("is pending, not a secret change, while the outcome is still unknown", () => {
+    const findings = findingsFromEvents([
+      refreshed({
+        type: "Pod",
+        name: "trainer",
+        id: "pending-0f1e2d3c4b5a6978",
+        op: "update",
+        inputs: { ...stored, environment: secretValue },
+        outputs: { ...stored, environment: secretValue },
+      }),
+    ]);
+    expect(findings.resources).toEqual([expect.objectContaining({ kind: "pending", fields: [] })]);
+    expect(findings.resources[0]!.note).toMatch(/\(connection failed\), and it is still unknown/);
+  });
+
+  it("is pending, not 'deleted outside Pulumi', when the attempt made nothing", () => {
+    const findings = findingsFromEvents([
+      refreshed({ type: "Pod", name: "trainer", op: "delete", inputs: stored }),
+    ]);
+    expect(findings.resources).toEqual([expect.objectContaining({ kind: "pending" })]);
+    expect(findings.resources[0]!.note).toMatch(
+      /it made nothing, and `pulumi refresh` drops the record/,
+    );
+  });
+});

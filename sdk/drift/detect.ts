@@ -76,7 +76,7 @@ export async function detectDrift(options: DetectDriftOptions): Promise<DriftRep
   };
 }
 
-async function findPulumi(): Promise<PulumiCommand> {
+export async function findPulumi(): Promise<PulumiCommand> {
   try {
     return await PulumiCommand.get();
   } catch (err) {

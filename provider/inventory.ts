@@ -6,7 +6,6 @@ import * as endpoint from "./endpoint";
 import { proves } from "./ownership";
 import { attemptOf, type Attempt } from "./pending";
 import * as pod from "./pod";
-import type { ResourceModules } from "./resource";
 import * as vm from "./vm";
 import * as volume from "./volume";
 

@@ -26,7 +26,7 @@ function stepScript(name: string): string {
 
 const script = stepScript("Check stack prod for drift");
 
-function runStep(status: number) {
+function runStep(status: number, body = script) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "drift-workflow-"));
   try {
     const bin = path.join(dir, "bin");
@@ -39,7 +39,7 @@ function runStep(status: number) {
     );
     const summary = path.join(dir, "summary.md");
     // `bash -e` is what GitHub runs a step's script with by default.
-    const result = spawnSync("bash", ["-e", "-c", script], {
+    const result = spawnSync("bash", ["-e", "-c", body], {
       cwd: dir,
       encoding: "utf8",
       env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, GITHUB_STEP_SUMMARY: summary },
@@ -75,4 +75,27 @@ test.each([
 test("runs on a schedule and by hand", () => {
   expect(workflow).toMatch(/^on:\n\s+schedule:\n\s+#.*\n\s+- cron: "[^"]+"/m);
   expect(workflow).toMatch(/^\s+workflow_dispatch:/m);
+});
+
+describe("the unmanaged step", () => {
+  const unmanaged = stepScript("List what no stack records");
+
+  test("runs the unmanaged command on prod with the markdown report, also after drift", () => {
+    expect(runStep(0, unmanaged).args).toBe(
+      "pulumi-yotta unmanaged --stack prod --format markdown",
+    );
+    expect(workflow).toMatch(/- name: List what no stack records\n\s+#.*\n\s+if: always\(\)/);
+  });
+
+  test.each([
+    { name: "nothing unmanaged", status: 0, annotation: undefined },
+    { name: "unmanaged resources", status: 2, annotation: "::error title=Unmanaged resources::" },
+    { name: "a failed scan", status: 1, annotation: "::error title=Unmanaged check failed::" },
+  ])("on $name: the report reaches the job summary and the step exits $status", (row) => {
+    const step = runStep(row.status, unmanaged);
+    expect(step.status).toBe(row.status);
+    expect(step.summary).toBe("## Drift check: stack `prod`\n");
+    if (row.annotation) expect(step.stdout).toContain(row.annotation);
+    else expect(step.stdout).not.toContain("::error");
+  });
 });

@@ -34,13 +34,21 @@ describe("plans", () => {
     );
   });
 
-  test("every seed makes 2 to 5 declarations the service accepts, with unique logical names", () => {
+  test("every seed makes 2 to 5 declarations the service accepts (one more for a twin), with unique logical names", () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1_000_000 }), (seed) => {
         const plan = planSeed(seed, ALL);
         const logical = plan.declarations.map((d) => d.logical);
-        expect(logical.length).toBeGreaterThanOrEqual(2);
-        expect(logical.length).toBeLessThanOrEqual(5);
+        const twins = plan.hostile.twinOf ? 1 : 0;
+        expect(logical.length).toBeGreaterThanOrEqual(2 + twins);
+        expect(logical.length).toBeLessThanOrEqual(5 + twins);
+        if (plan.hostile.twinOf) {
+          const [original, twin] = [plan.hostile.twinOf, `${plan.hostile.twinOf}twin`].map((l) =>
+            plan.declarations.find((d) => d.logical === l),
+          );
+          expect(twin).toEqual({ ...original, logical: `${plan.hostile.twinOf}twin` });
+          expect(original).toMatchObject({ kind: "pod", name: expect.any(String) });
+        }
         expect(new Set(logical).size).toBe(logical.length);
         for (const d of plan.declarations) {
           if ((d.kind === "credential" || d.kind === "endpoint") && d.name) {

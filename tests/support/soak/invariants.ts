@@ -36,7 +36,7 @@ export interface StateEntry {
    * A create attempt whose outcome the provider does not know yet, recorded under a `pending-…`
    * id (docs/resources.md, "Ownership"): the name it used and the ids that held it before.
    */
-  attempt?: { name: string; knownIds: string[] };
+  attempt?: { name: string; knownIds: string[]; token?: string };
 }
 
 /** A pending record's id: the provider's, never sent to the API. */
@@ -68,6 +68,8 @@ export interface Observation {
   operation: "up" | "refresh" | "destroy";
   /** The explicit cloud names the program gives (before and after a rename), by Pulumi name. */
   explicitNames: ReadonlyMap<string, readonly string[]>;
+  /** How many declarations give each `kind "name"` (twins give one name twice); default 1. */
+  declaredNames?: ReadonlyMap<string, number>;
 }
 
 /** A violation without its step, keyed so the same breakage is reported once per seed. */
@@ -167,7 +169,7 @@ function noDuplicates(o: Observation): Finding[] {
   }
   const findings: Finding[] = [];
   for (const [key, records] of groups) {
-    if (records.length < 2) continue;
+    if (records.length <= (o.declaredNames?.get(key) ?? 1)) continue;
     const tracked = records.filter((c) => o.state.resources.some((r) => r.id === c.id));
     findings.push({
       invariant: "duplicate",
@@ -185,9 +187,14 @@ function noDuplicates(o: Observation): Finding[] {
 function noOrphans(o: Observation): Finding[] {
   const foreignIds = new Set(o.foreign.map((f) => f.id));
   const tracked = new Set(o.state.resources.map((r) => r.id));
+  // What a pending record's create made: with a token, only the pod or endpoint carrying it.
   const attempted = (c: CloudRecord) =>
     o.state.resources.some(
-      (r) => r.kind === c.kind && r.attempt?.name === c.name && !r.attempt.knownIds.includes(c.id),
+      (r) =>
+        r.kind === c.kind &&
+        r.attempt?.name === c.name &&
+        !r.attempt.knownIds.includes(c.id) &&
+        (r.attempt.token === undefined || tokenOf(o.admin, c) === r.attempt.token),
     );
   return o.cloud
     .filter((c) => c.live && !foreignIds.has(c.id) && !tracked.has(c.id) && !attempted(c))
@@ -292,4 +299,14 @@ export function firstLine(text: string): string {
       .map((l) => l.trim().replace(/^\* /, ""))
       .find((l) => l !== "" && !/^(error:|Diagnostics:|\d+ errors? occurred:)$/.test(l)) ?? ""
   ).slice(0, 300);
+}
+
+/** The create token a pod or endpoint record carries in its environment (provider/ownership.ts). */
+export function tokenOf(
+  admin: EmulatorAdmin,
+  c: Pick<CloudRecord, "kind" | "id">,
+): string | undefined {
+  if (c.kind !== "pod" && c.kind !== "endpoint") return undefined;
+  const record = admin.get(c.kind, c.id) as { environmentVars?: { key: string; value: string }[] };
+  return record?.environmentVars?.find((e) => e.key === "PULUMI_YOTTA_CREATE_TOKEN")?.value;
 }

@@ -17,6 +17,8 @@ interface Named {
 
 export interface PodDecl extends Named {
   kind: "pod";
+  /** Set by the soak when the user follows the advice for a pending record: adopt what it made. */
+  adoptId?: string;
   image: string;
   regions: string[];
   running: boolean;
@@ -85,9 +87,25 @@ export interface Pressure {
   timing?: Partial<Timing> & Record<string, number>;
 }
 
+/**
+ * What a hostile or careless user adds to a seed (drawn from a stream of its own, so the plans of
+ * older seeds stay as they were): each names a pod declaration with an explicit name.
+ */
+export interface Hostile {
+  /** A second declaration, `<logical>twin`, with this pod's name and spec. */
+  twinOf?: string;
+  /** Someone else makes a pod with this declaration's name and spec once `up` has sent a create. */
+  foreignDuring?: string;
+  /** ... and after the first `up` phase, once every look window has passed. */
+  foreignAfter?: string;
+  /** After `refresh`, a pending record whose create made a pod gets `adoptId`: that pod. */
+  adoptPending: boolean;
+}
+
 export interface SoakPlan {
   seed: number;
   declarations: Decl[];
+  hostile: Hostile;
   foreign: ForeignSpec[];
   faults: Fault[];
   pressure: Pressure;
@@ -166,7 +184,22 @@ export function planSeed(seed: number, features: Features): SoakPlan {
   const { faults, pressure } = planFaults(declarations, features, stream(seed, 3));
   faults.push(...collisionFaults(foreign, features, stream(seed, 5)));
   const update = planUpdate(declarations, foreign, stream(seed, 4));
-  return { seed, declarations, foreign, faults, pressure, update };
+  const hostile = planHostile(declarations, stream(seed, 6));
+  const twin = declarations.find((d) => d.logical === hostile.twinOf);
+  if (twin) declarations.push({ ...twin, logical: `${twin.logical}twin` });
+  return { seed, declarations, hostile, foreign, faults, pressure, update };
+}
+
+function planHostile(decls: readonly Decl[], dice: Dice): Hostile {
+  const named = decls.filter((d): d is PodDecl => d.kind === "pod" && d.name !== undefined);
+  const some = (chance: number) =>
+    named.length > 0 && dice.chance(chance) ? dice.pick(named).logical : undefined;
+  return {
+    twinOf: some(0.35),
+    foreignDuring: some(0.3),
+    foreignAfter: some(0.4),
+    adoptPending: dice.chance(0.6),
+  };
 }
 
 function planProgram(seed: number, dice: Dice): Decl[] {
@@ -622,5 +655,6 @@ export function describePlan(plan: SoakPlan): string[] {
     `faults: ${plan.faults.map((f) => JSON.stringify(f)).join(" ")}`,
     `pressure: ${JSON.stringify(plan.pressure)}`,
     `update: ${plan.update ? `${plan.update.target} ${plan.update.change} (${plan.update.mode})` : "none"}`,
+    `hostile: ${JSON.stringify(plan.hostile)}`,
   ];
 }

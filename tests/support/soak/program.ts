@@ -54,6 +54,7 @@ export function declare(decls: readonly Decl[]): void {
           running: d.running,
           credentialId,
           volumes: volumeId ? [{ volumeId, mountPath: "/data", volumeType: "CEPH" }] : undefined,
+          adoptId: d.adoptId,
           timeouts: TIMEOUTS,
         });
         break;

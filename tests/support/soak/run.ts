@@ -23,6 +23,7 @@ import {
 import {
   checkStep,
   firstLine,
+  tokenOf,
   type Diagnostic,
   type Finding,
   type StateEntry,
@@ -147,9 +148,26 @@ async function runGuarded(seed: number, options: SeedOptions): Promise<SeedRepor
       },
     });
     const stack = test.stack;
+    const update = plan.update;
     const explicitNames = new Map<string, string[]>(
       plan.declarations.flatMap((d) => ("name" in d && d.name ? [[d.logical, [d.name]]] : [])),
     );
+    const declaredNames = new Map<string, number>();
+    for (const d of plan.declarations) {
+      if (!("name" in d) || !d.name) continue;
+      const key = `${d.kind} "${d.name}"`;
+      declaredNames.set(key, (declaredNames.get(key) ?? 0) + 1);
+    }
+    /** Someone else makes a pod with this declaration's name and spec (a console user). */
+    const foreignTwin = async (logical: string | undefined, when: string): Promise<void> => {
+      const d = plan.declarations.find((x) => x.logical === logical);
+      if (!d || d.kind !== "pod" || !d.name) return;
+      const spec = { ...d, name: d.name, credential: undefined, volume: undefined };
+      foreign.push(
+        ...(await makeForeign(client, admin, [{ spec, collidesWith: d.logical, sameSpec: true }])),
+      );
+      log(`  a foreign pod "${d.name}" was made ${when}`);
+    };
     const lateMs = lateCommitMs(plan.faults);
     const transcript: string[] = [];
     // podFails leaves no mark in the request log: count the pods seen FAILED.
@@ -189,6 +207,7 @@ async function runGuarded(seed: number, options: SeedOptions): Promise<SeedRepor
           foreign,
           operation,
           explicitNames,
+          declaredNames,
         }),
       );
       return outcome;
@@ -207,9 +226,25 @@ async function runGuarded(seed: number, options: SeedOptions): Promise<SeedRepor
       report.unconverged.push(label);
     };
 
-    await upPhase("up");
+    // While the first `up` runs: once it has sent a pod create, someone else makes a twin.
+    let upDone = false;
+    const during = (async () => {
+      if (!plan.hostile.foreignDuring) return;
+      while (!upDone && admin.requests({ method: "POST", path: "/v2/pods" }).length === 0) {
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      if (!upDone) await foreignTwin(plan.hostile.foreignDuring, "while up ran");
+    })();
+    await upPhase("up").finally(() => (upDone = true));
+    await during;
+    await foreignTwin(plan.hostile.foreignAfter, "after the look windows");
     await step("refresh", "refresh");
-    const update = plan.update;
+    if (plan.hostile.adoptPending) {
+      await adoptWhatPendingRecordsMade(stack, program, plan, admin, update, (line) => {
+        report.notes.push(line);
+        log(`  ${line}`);
+      });
+    }
     if (update && program.decls.some((d) => d.logical === update.target)) {
       program.decls = program.decls.map((d) => (d.logical === update.target ? update.apply(d) : d));
       // A rename: errors from here on may name the resource by its new name.
@@ -273,6 +308,38 @@ async function runGuarded(seed: number, options: SeedOptions): Promise<SeedRepor
   }
   report.ms = Date.now() - started;
   return report;
+}
+
+/**
+ * The user follows the advice for a pending record: the pod its create made (the one carrying its
+ * token) is set as the declaration's `adoptId`. Not for a declaration the update will replace.
+ */
+async function adoptWhatPendingRecordsMade(
+  stack: Stack,
+  program: { decls: Decl[] },
+  plan: { declarations: Decl[] },
+  admin: EmulatorAdmin,
+  update: { target: string } | undefined,
+  note: (line: string) => void,
+): Promise<void> {
+  const state = await readState(stack, plan.declarations);
+  for (const entry of state.resources) {
+    const token = entry.attempt?.token;
+    if (!token || entry.kind !== "pod" || entry.pulumiName === update?.target) continue;
+    const made = admin
+      .list("pod")
+      .find(
+        (p) =>
+          p.status !== "TERMINATING" &&
+          p.status !== "TERMINATED" &&
+          tokenOf(admin, { kind: "pod", id: p.id }) === token,
+      );
+    if (!made) continue;
+    program.decls = program.decls.map((d) =>
+      d.logical === entry.pulumiName && d.kind === "pod" ? { ...d, adoptId: made.id } : d,
+    );
+    note(`adoptId ${made.id} set on ${entry.pulumiName}, a pending record whose create made it`);
+  }
 }
 
 async function runOperation(
@@ -342,13 +409,17 @@ async function readState(stack: Stack, decls: readonly Decl[]): Promise<StateVie
   return { resources: entries, pendingOperations: pending };
 }
 
-/** Where the provider keeps a pending record's attempt (provider/create.ts). */
+/** Where the provider keeps a pending record's attempt (provider/pending.ts). */
 const PENDING_KEY = "__pendingCreate";
 
 function attemptOf(value: unknown): StateEntry["attempt"] {
-  const a = value as { name?: unknown; knownIds?: unknown } | null | undefined;
+  const a = value as { name?: unknown; knownIds?: unknown; token?: unknown } | null | undefined;
   if (typeof a?.name !== "string") return undefined;
-  return { name: a.name, knownIds: Array.isArray(a.knownIds) ? a.knownIds.map(String) : [] };
+  return {
+    name: a.name,
+    knownIds: Array.isArray(a.knownIds) ? a.knownIds.map(String) : [],
+    token: typeof a.token === "string" ? a.token : undefined,
+  };
 }
 
 function kindOf(type: string, pulumiName: string, decls: readonly Decl[]): CloudKind {

@@ -215,6 +215,24 @@ describe("debug output is redacted", () => {
     expect(body).toEqual(copy);
   });
 
+  it("redact hides what carries secrets by use: start commands, usernames, webhook queries", () => {
+    expect(
+      redact({
+        initializationCommand: "huggingface-cli login --token hf_5ecret",
+        username: "ci-bot",
+        webhook: "https://hooks.example.com/yotta?token=wh-5ecret#frag",
+        nested: [{ webhook: "https://user:pw-5ecret@hooks.example.com/path" }],
+        name: "kept",
+      }),
+    ).toEqual({
+      initializationCommand: "[redacted]",
+      username: "[redacted]",
+      webhook: "https://hooks.example.com/yotta?[redacted]",
+      nested: [{ webhook: "https://[redacted]@hooks.example.com/path" }],
+      name: "kept",
+    });
+  });
+
   test.each([
     { value: "1", on: true },
     { value: "true", on: true },

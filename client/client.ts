@@ -40,6 +40,11 @@ export interface YottaClientOptions {
    */
   debug?: boolean | DebugSink;
   /**
+   * Warnings that are not errors: a list entry the client passed over because it does not fit
+   * the API's schema (it names the record). Default: the debug lines.
+   */
+  onWarning?: (message: string) => void;
+  /**
    * An undici dispatcher to send through instead of the client's own pool (a proxy agent, a mock
    * in tests). The client does not close a dispatcher it was given.
    */
@@ -94,6 +99,7 @@ export class YottaClient {
       maxResponseBytes,
       userAgent: ["pulumi-yotta-client", options.userAgent].filter(Boolean).join(" "),
       debug: debugSink(options.debug),
+      warn: options.onWarning,
     });
     this.baseUrl = baseUrl.toString().replace(/\/$/, "");
     this.#transport = transport;

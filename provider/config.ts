@@ -6,6 +6,7 @@ import {
   type PollInterval,
   type WatcherOptions,
 } from "../client";
+import { warning } from "./progress";
 
 interface Settings {
   apiKey?: string;
@@ -48,6 +49,7 @@ export function yotta(): YottaClient {
     baseUrl,
     timeoutMs: requestTimeoutMs(),
     watch: watchOptions(),
+    onWarning: warning,
   });
   return client;
 }

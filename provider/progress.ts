@@ -6,3 +6,8 @@
 export function progress(kind: string, name: string, message: string): void {
   console.log(`yotta ${kind} ${name}: ${message}`);
 }
+
+/** A warning that stops nothing (a record of the account passed over): printed once, as is. */
+export function warning(message: string): void {
+  console.warn(`yotta warning: ${message}`);
+}

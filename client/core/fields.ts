@@ -151,6 +151,62 @@ export function list<S extends z.ZodType>(item: S) {
   return z.preprocess((value) => (value === null ? [] : value), z.array(item));
 }
 
+/** An entry of a collection's list that did not fit its schema, as {@link records} keeps it. */
+export interface SkippedEntry {
+  /** Its id, where one can be read, else undefined. */
+  id?: string;
+  name?: string;
+  /** The first problem: `createdAt: expected a timestamp`. */
+  problem: string;
+}
+
+/** Where {@link records} leaves the entries it skipped: on the array, not enumerable. */
+export const SKIPPED: unique symbol = Symbol("pulumi-yotta.skipped");
+
+/**
+ * A collection's list (every pod of the account, a page of volumes): like {@link list}, but an
+ * entry that does not fit is skipped, never failing the whole answer. One odd record of someone
+ * else's must not stop every lookup of the kind. What was skipped rides on the array under
+ * {@link SKIPPED}, for the transport to warn of; a caller that needs such a record reads it by
+ * its id, which fails naming the field.
+ */
+export function records<S extends z.ZodType>(item: S) {
+  return z
+    .preprocess((value) => (value === null ? [] : value), z.array(z.unknown()))
+    .transform((entries) => {
+      const kept: z.output<S>[] = [];
+      const skipped: SkippedEntry[] = [];
+      for (const entry of entries) {
+        const parsed = item.safeParse(entry);
+        if (parsed.success) {
+          kept.push(parsed.data);
+          continue;
+        }
+        const raw = (typeof entry === "object" && entry !== null ? entry : {}) as Record<
+          string,
+          unknown
+        >;
+        const id = raw.id === undefined || raw.id === null ? undefined : String(raw.id);
+        const issue = parsed.error.issues[0];
+        skipped.push({
+          id,
+          name: typeof raw.name === "string" ? raw.name : undefined,
+          problem: issue ? `${issue.path.join(".") || "the entry"}: ${issue.message}` : "invalid",
+        });
+      }
+      if (skipped.length > 0) Object.defineProperty(kept, SKIPPED, { value: skipped });
+      return kept;
+    });
+}
+
+/** The entries a {@link records} list skipped: on the array itself or on a page's `items`. */
+export function skippedIn(data: unknown): SkippedEntry[] {
+  const array = Array.isArray(data)
+    ? data
+    : (data as { items?: unknown } | null | undefined)?.items;
+  return (Array.isArray(array) && (array as { [SKIPPED]?: SkippedEntry[] })[SKIPPED]) || [];
+}
+
 /** `{key, value}` environment entries, as pods and endpoints report them. */
 export const EnvVarOut = z.looseObject({ key: Str, value: z.preprocess((v) => v ?? "", Str) });
 

@@ -23,7 +23,7 @@ import { redact, scrub, type DebugSink } from "./logging";
 import { parseRetryAfter, planRetry, retryDelayMs, type CallKind, type RetryPolicy } from "./retry";
 import { sleep } from "./sleep";
 import { parseResponse } from "./validation";
-import { Int, Str, optional } from "./fields";
+import { Int, Str, optional, skippedIn, type SkippedEntry } from "./fields";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -68,6 +68,8 @@ export interface TransportSettings {
   /** The largest response body read; a longer one is cut off and the call fails. */
   maxResponseBytes: number;
   debug?: DebugSink;
+  /** Where a warning goes (a list entry skipped because it does not fit); default: `debug`. */
+  warn?: (message: string) => void;
   /** The clock, the pause and the jitter source; tests drive retries through them. */
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -142,6 +144,8 @@ export class Transport {
    * {@link Transport.serverTime}).
    */
   #serverOffsetMs = 0;
+  /** The skipped list entries already warned of. */
+  readonly #warned = new Set<string>();
 
   constructor(settings: TransportSettings) {
     const { apiKey, ...rest } = settings;
@@ -350,7 +354,9 @@ export class Transport {
         { call: spec.call, status: answer.status, code: ResponseCode.SUCCESS },
       );
     }
-    return parseResponse(spec.response, envelope.data, context);
+    const data = parseResponse(spec.response, envelope.data, context);
+    this.#warnSkipped(spec.call, skippedIn(data));
+    return data;
   }
 
   /** One request and its whole body, or the error for getting no (complete) answer. */
@@ -395,6 +401,26 @@ export class Transport {
       throw new ConnectionError(
         `${spec.call} (${request}): connection failed: ${scrub(describeCause(error), this.#apiKey)}`,
         details,
+      );
+    }
+  }
+
+  /** Each list entry that did not fit, once per process and client: named, never fatal. */
+  #warnSkipped(call: string, skipped: readonly SkippedEntry[]): void {
+    const warn = this.#settings.warn ?? this.#settings.debug;
+    for (const entry of skipped) {
+      const which = entry.id ?? entry.name ?? "without an id";
+      const key = `${call} ${which} ${entry.problem}`;
+      if (this.#warned.has(key)) continue;
+      this.#warned.add(key);
+      const name = entry.name === undefined ? "" : ` ("${entry.name}")`;
+      warn?.(
+        scrub(
+          `${call}: passed over the record ${which}${name}, which does not fit the API's schema ` +
+            `(${entry.problem}); lookups of other records are not affected, and a read of it by ` +
+            "its id fails naming the field",
+          this.#apiKey,
+        ),
       );
     }
   }

@@ -3,12 +3,12 @@
  * every page, fetching the next one only when the previous is used up.
  */
 import { z } from "zod";
-import { Int, list, optional } from "./fields";
+import { Int, optional, records } from "./fields";
 
 /** One page as the API sends it: `{items, page, size, total, pages}`, 1-based. */
 export function pageOf<S extends z.ZodType>(item: S) {
   return z.looseObject({
-    items: list(item),
+    items: records(item),
     page: optional(Int),
     size: optional(Int),
     total: optional(Int),

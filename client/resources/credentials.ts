@@ -3,7 +3,7 @@
  * goes out on create and update and is never returned.
  */
 import { z } from "zod";
-import { Id, Str, Timestamp, caseless, list, optional } from "../core/fields";
+import { caseless, Id, optional, records, Str, Timestamp } from "../core/fields";
 import { path, type RequestOptions, type Transport } from "../core/http";
 import { Watcher, type WatcherOptions } from "../core/watch";
 import { CREDENTIAL_TYPES, CredentialTypeIn, Secret, ShortName } from "../core/rules";
@@ -90,7 +90,7 @@ export class Credentials {
       kind: "read",
       method: "GET",
       path: "/v2/container-registry-auths",
-      response: list(Credential),
+      response: records(Credential),
       options,
     });
   }

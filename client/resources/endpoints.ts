@@ -9,13 +9,14 @@ import {
   Id,
   IdRef,
   Int,
-  Num,
-  Str,
-  Timestamp,
   list,
+  Num,
   optional,
+  records,
   renamed,
   status,
+  Str,
+  Timestamp,
 } from "../core/fields";
 import { path, type RequestOptions, type Transport } from "../core/http";
 import { Watcher, type WatcherOptions } from "../core/watch";
@@ -350,7 +351,7 @@ export class Endpoints {
       method: "GET",
       path: "/v2/serverless",
       query: { statusList: filter.statuses },
-      response: list(Endpoint),
+      response: records(Endpoint),
       options,
     });
   }
@@ -432,7 +433,7 @@ export class Endpoints {
       method: "GET",
       path: path`/v2/serverless/${id}/workers`,
       query: { statusList: filter.statuses },
-      response: list(Worker),
+      response: records(Worker),
       options,
     });
   }

@@ -6,12 +6,13 @@ import {
   Id,
   IdRef,
   Int,
+  list,
   Num,
+  optional,
+  records,
+  status,
   Str,
   Timestamp,
-  list,
-  optional,
-  status,
 } from "../core/fields";
 import { path, type RequestOptions, type Transport } from "../core/http";
 import { Watcher, type WatcherOptions } from "../core/watch";
@@ -257,7 +258,7 @@ export class Pods {
       method: "GET",
       path: "/v2/pods",
       query: { regionList: filter.regions, statusList: filter.statuses },
-      response: list(Pod),
+      response: records(Pod),
       options,
     });
   }

@@ -5,7 +5,7 @@ import {
   isRateLimited,
   type YottaClient,
 } from "../../../client";
-import { harness, type Harness } from "./helpers";
+import { FAST_RETRY, harness, type Harness } from "./helpers";
 
 const spec = { name: "train", image: "img", gpuType: "NVIDIA_RTX_4090_24G", gpuCount: 1 };
 
@@ -204,14 +204,18 @@ describe("Retry-After", () => {
 
   it("a lasting rate limit ends as a rate-limit error carrying the server's delay", async () => {
     const id = await existingPod();
+    // A client of its own, whose gate no earlier 429 has closed; the server's delay lies far past
+    // the deadline, and the deadline far past the first send, so a loaded machine still sends
+    // once and gets the 429 before giving up.
     h.cloud.admin.setFaults([
-      { type: "rateLimit", retryAfterSeconds: 2, route: "GET /v2/pods/{id}" },
+      { type: "rateLimit", retryAfterSeconds: 60, route: "GET /v2/pods/{id}" },
     ]);
-    const error = await h.client.pods
-      .get(id, { deadline: Date.now() + 100 })
+    const error = await h
+      .clientWith({ retry: { ...FAST_RETRY, maxRetryAfterMs: 120_000 } })
+      .pods.get(id, { deadline: Date.now() + 5_000 })
       .catch((e: unknown) => e);
     expect(isRateLimited(error)).toBe(true);
-    expect(error).toMatchObject({ retryAfterMs: 2_000, status: 429, code: 429, call: "pods.get" });
+    expect(error).toMatchObject({ retryAfterMs: 60_000, status: 429, code: 429, call: "pods.get" });
     expect((error as Error).message).toContain("deadline");
   });
 });

@@ -13,7 +13,7 @@ import type { AddressInfo } from "node:net";
 import { EmulatorAdmin } from "./admin";
 import { FAST_TIMING, type Limits, type Quirks, type Timing } from "./config";
 import { Emulator, settingsFrom } from "./emulator";
-import { loadState, saveState } from "./persistence";
+import { loadState, lockState, saveState } from "./persistence";
 import { createEmulatorServer } from "./server";
 import type { Fault } from "./faults";
 
@@ -70,7 +70,14 @@ export interface RunningEmulator {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const settings = settingsFrom(options, options.baseTiming ?? FAST_TIMING);
   const statePath = options.statePath;
-  const emulator = new Emulator(settings, statePath ? loadState(statePath) : undefined);
+  const lock = statePath ? lockState(statePath) : undefined;
+  let emulator: Emulator;
+  try {
+    emulator = new Emulator(settings, statePath ? loadState(statePath) : undefined);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   if (options.frozenClock) emulator.store.freeze();
   const persist = (): void => {
     if (statePath && emulator.store.dirty) {
@@ -88,16 +95,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const server = createEmulatorServer(emulator, { apiKeys, admin, persist });
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    const failed = (error: Error) => {
+      lock?.release();
+      reject(error);
+    };
+    server.once("error", failed);
     server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
+      server.off("error", failed);
       resolve();
     });
   });
   const { port } = server.address() as AddressInfo;
   const urlHost = host.includes(":") ? `[${host}]` : host;
+  const url = `http://${urlHost}:${port}`;
+  lock?.serving(url);
   return {
-    url: `http://${urlHost}:${port}`,
+    url,
     apiKey,
     admin,
     close: () =>
@@ -105,6 +118,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
         persist();
+        lock?.release();
       }),
   };
 }

@@ -3,7 +3,16 @@
  * demo's cloud survives a restart. A file that cannot be read back is a startup error, never a
  * silent reset: starting empty would make the cloud disagree with the Pulumi state.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { dirname, basename, join } from "node:path";
 import { mkdirSync } from "node:fs";
 import { parseJson, stringifyJson } from "./json";
@@ -17,6 +26,83 @@ export class StateFileError extends Error {
   constructor(path: string, reason: string) {
     super(`state file ${path} cannot be used: ${reason}`);
     this.name = "StateFileError";
+  }
+}
+
+/** A state file held by this emulator: no other live emulator may write it meanwhile. */
+export interface StateLock {
+  /** Says where the holder serves, for the message another emulator gets. */
+  serving(url: string): void;
+  release(): void;
+}
+
+/**
+ * Takes the state file for this emulator. Two emulators writing one file lose each other's
+ * records (each writes its whole cloud), so a file another live emulator holds is refused, with
+ * the holder named; a lock left by a process that is gone (killed) is taken over.
+ */
+export function lockState(path: string): StateLock {
+  const lockPath = `${path}.lock`;
+  mkdirSync(dirname(path), { recursive: true });
+  const mine = { pid: process.pid, startedAt: new Date().toISOString() } as Record<string, unknown>;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(lockPath, JSON.stringify(mine), { flag: "wx" });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) {
+        throw new StateFileError(
+          path,
+          `its lock ${lockPath} cannot be taken: ${(error as Error).message}`,
+        );
+      }
+      const holder = readHolder(lockPath);
+      if (holder && isAlive(holder.pid)) {
+        const where = typeof holder.url === "string" ? ` serving ${holder.url}` : "";
+        throw new StateFileError(
+          path,
+          `another emulator holds it (process ${holder.pid}${where}, since ${String(holder.startedAt)}); ` +
+            "two emulators on one state file would lose each other's records. Stop that one, or " +
+            "point this one at it (YOTTA_API_URL) or at another --state file",
+        );
+      }
+      unlinkSync(lockPath); // left by a process that is gone
+    }
+  }
+  let held = true;
+  return {
+    serving(url) {
+      if (held) writeFileSync(lockPath, JSON.stringify({ ...mine, url }));
+    },
+    release() {
+      if (!held) return;
+      held = false;
+      try {
+        unlinkSync(lockPath);
+      } catch {
+        // Already gone: nothing to release.
+      }
+    },
+  };
+}
+
+function readHolder(
+  lockPath: string,
+): { pid: number; url?: unknown; startedAt?: unknown } | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(lockPath, "utf8")) as { pid?: unknown };
+    return typeof parsed.pid === "number" ? (parsed as { pid: number }) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

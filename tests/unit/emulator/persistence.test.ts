@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StateFileError, startEmulator } from "../../../emulator";
@@ -50,7 +50,8 @@ describe("state file", () => {
     expect(saved.records.pod.map((p: { id: string }) => p.id)).toEqual([pod.id]);
     api.emulator.admin.rename("pod", pod.id, "drifted");
     expect(JSON.parse(readFileSync(statePath, "utf8")).records.pod[0].name).toBe("drifted");
-    expect(readdirSync(join(dir, "state"))).toEqual(["cloud.json"]);
+    // No temporary file is left; the lock is the running emulator's own (released on close).
+    expect(readdirSync(join(dir, "state")).sort()).toEqual(["cloud.json", "cloud.json.lock"]);
     await api.close();
   });
 
@@ -104,4 +105,35 @@ describe("state file", () => {
       expect(readFileSync(path, "utf8")).toBe(text);
     },
   );
+});
+
+describe("one emulator per state file", () => {
+  test("a second emulator on a held state file is refused, naming the holder; after close it starts", async () => {
+    const first = await startEmulator({ statePath });
+    try {
+      const refused = startEmulator({ statePath });
+      await expect(refused).rejects.toThrow(StateFileError);
+      await expect(startEmulator({ statePath })).rejects.toThrow(
+        new RegExp(
+          `another emulator holds it \\(process ${process.pid} serving ${first.url.replace(/[.]/g, "\\.")}`,
+        ),
+      );
+      // The holder's records are intact and it still serves.
+      await first.admin.idle();
+    } finally {
+      await first.close();
+    }
+    const second = await startEmulator({ statePath });
+    await second.close();
+    expect(readdirSync(join(dir, "state"))).toEqual(["cloud.json"]);
+  });
+
+  test("a lock left by a process that is gone is taken over", async () => {
+    mkdirSync(join(dir, "state"), { recursive: true });
+    // A pid no process has: beyond the kernel's limit.
+    writeFileSync(`${statePath}.lock`, JSON.stringify({ pid: 2 ** 22 + 12345, startedAt: "then" }));
+    const api = await startEmulator({ statePath });
+    expect(JSON.parse(readFileSync(`${statePath}.lock`, "utf8")).pid).toBe(process.pid);
+    await api.close();
+  });
 });

@@ -5,6 +5,7 @@ import * as endpoint from "./endpoint";
 import { noteRecorded } from "./ownership";
 import { isPendingCall, isPendingId, pendingCall } from "./pending";
 import { plain } from "./plain";
+import { gpuTypeHint } from "./schemas";
 import * as pod from "./pod";
 import type { ResourceModule, ResourceModules } from "./resource";
 import * as vm from "./vm";
@@ -60,7 +61,18 @@ export async function call<K extends ModuleName>(
  * message unchanged. With `YOTTA_DEBUG=1` the error is left as it is, trace included.
  */
 export function forHost(error: unknown, env: NodeJS.ProcessEnv = process.env): unknown {
-  if (!(error instanceof Error) || debugSinkFromEnv(env)) return error;
+  if (!(error instanceof Error)) return error;
+  // The service names a GPU type it does not sell; say which known code was likely meant.
+  const unsupported = /gpu type \[([^\]]+)\] not supported/i.exec(error.message)?.[1];
+  const hint = unsupported === undefined ? "" : gpuTypeHint(unsupported);
+  if (hint && !error.message.includes(hint)) {
+    Object.defineProperty(error, "message", {
+      value: `${error.message}.${hint}`,
+      configurable: true,
+      writable: true,
+    });
+  }
+  if (debugSinkFromEnv(env)) return error;
   const name = error.name || "Error";
   Object.defineProperty(error, "stack", {
     value: error.message,

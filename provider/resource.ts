@@ -9,7 +9,7 @@ import { keepsExplicitName, withName, type NameRule } from "./naming";
 import { progress } from "./progress";
 import { deleteDeadline, type TimeoutDefaults } from "./timeouts";
 import { liveDesired } from "./refresh";
-import { KNOWN_GPU_TYPES } from "./schemas";
+import { gpuTypeHint, KNOWN_GPU_TYPES } from "./schemas";
 
 // The steps every resource's provider methods share. What differs between resources (fields,
 // rules, calls, waits) stays in each resource's own file and is passed in.
@@ -214,8 +214,8 @@ function checkResource<T>(
       if (typeof gpuType === "string" && gpuType !== UNKNOWN && !KNOWN_GPU_TYPES.has(gpuType)) {
         progress(
           kind,
-          String(named.name),
-          `gpuType ${gpuType} is not a known code; the service decides`,
+          String(named.autonamePrefix ?? named.name),
+          `gpuType ${gpuType} is not a known code; the service decides.${gpuTypeHint(gpuType)}`,
         );
       }
     }

@@ -74,3 +74,46 @@ export const KNOWN_GPU_TYPES: ReadonlySet<string> = new Set([
   "NVIDIA_GeForce_RTX_4090_24G",
   "NVIDIA_GeForce_RTX_5090_32G",
 ]);
+
+/**
+ * The known codes closest to `code`: the same letters and digits in another spelling
+ * (`NVIDIA_RTX4090_24G`), else those fewest edits away (two at most, more for long codes). Empty
+ * when none is close.
+ */
+export function closestGpuTypes(code: string): string[] {
+  const plain = (text: string) => text.toUpperCase().replace(/[^A-Z0-9]/g, "");
+  const wanted = plain(code);
+  const limit = Math.max(2, Math.floor(wanted.length / 8));
+  const scored = [...KNOWN_GPU_TYPES]
+    .map((known) => ({ known, distance: editDistance(wanted, plain(known)) }))
+    .filter((c) => c.distance <= limit);
+  // Only the closest: one edit away beats two.
+  const best = Math.min(...scored.map((c) => c.distance));
+  return scored
+    .filter((c) => c.distance === best)
+    .map((c) => c.known)
+    .sort()
+    .slice(0, 3);
+}
+
+/** ` did you mean A or B?`, or nothing when no known code is close. */
+export function gpuTypeHint(code: string): string {
+  const close = closestGpuTypes(code);
+  return close.length === 0 ? "" : ` Did you mean ${close.join(" or ")}?`;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}

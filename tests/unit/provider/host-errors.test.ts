@@ -41,3 +41,19 @@ test("every call through the dispatch entry fails that way", async () => {
   const failure = (await call("nope" as never, "check", []).catch((e: unknown) => e)) as Error;
   expect(hostLine(failure)).toBe('Error: pulumi-yotta has no resource "nope": upgrade the package');
 });
+
+test("a GPU type the service does not sell: the error says which known code was likely meant", () => {
+  const error = forHost(
+    new Error(
+      "pods.create (POST /v2/pods) failed with HTTP 200, code 10001: gpu type [NVIDIA_H100_80GB] not supported",
+    ),
+    {},
+  ) as Error;
+  expect(error.message).toBe(
+    "pods.create (POST /v2/pods) failed with HTTP 200, code 10001: gpu type [NVIDIA_H100_80GB] not supported. Did you mean NVIDIA_H100_80G?",
+  );
+  expect(forHost(new Error("gpu type [ZZZ] not supported"), {}) as Error).toHaveProperty(
+    "message",
+    "gpu type [ZZZ] not supported",
+  );
+});

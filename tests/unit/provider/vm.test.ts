@@ -106,7 +106,14 @@ describe("check", () => {
   test("an unknown GPU code is a warning, not a failure", async () => {
     await checked({ ...VM, gpuType: "NVIDIA_Z9000_1T" });
     expect(printed).toEqual([
-      "yotta vm workstation: gpuType NVIDIA_Z9000_1T is not a known code; the service decides",
+      "yotta vm workstation: gpuType NVIDIA_Z9000_1T is not a known code; the service decides.",
+    ]);
+  });
+
+  test("a typo of a known GPU code is a warning that names the code meant, once per resource name", async () => {
+    await checked({ ...VM, gpuType: "NVIDIA_RTX4090_24G", autonamePrefix: "workstation" });
+    expect(printed).toEqual([
+      "yotta vm workstation: gpuType NVIDIA_RTX4090_24G is not a known code; the service decides. Did you mean NVIDIA_RTX_4090_24G?",
     ]);
   });
 

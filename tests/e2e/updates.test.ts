@@ -160,7 +160,11 @@ describe("updates through the real engine", () => {
       expect(endpoints.map((e) => [e.id, e.image, e.status, e.workers])).toEqual([
         [after.endpoint, "ml-platform/serve:1.5.0", "RUNNING", 3],
       ]);
-      expect(endpoints[0]?.environmentVars).toEqual([{ key: "MODEL_DIR", value: "/models/v2" }]);
+      // The declared variables, and the create's token (provider/ownership.ts).
+      expect(endpoints[0]?.environmentVars).toEqual([
+        { key: "MODEL_DIR", value: "/models/v2" },
+        { key: "PULUMI_YOTTA_CREATE_TOKEN", value: expect.stringMatching(/^[0-9a-f]{16}$/) },
+      ]);
       expect(apiWrites(t.emulator.admin)).toEqual([
         "POST /v2/serverless",
         `POST /v2/serverless/${before.endpoint}/stop`,

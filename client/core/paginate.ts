@@ -3,7 +3,7 @@
  * every page, fetching the next one only when the previous is used up.
  */
 import { z } from "zod";
-import { Int, optional, records } from "./fields";
+import { Int, optional, records, SKIPPED, skippedIn, type SkippedEntry } from "./fields";
 
 /** One page as the API sends it: `{items, page, size, total, pages}`, 1-based. */
 export function pageOf<S extends z.ZodType>(item: S) {
@@ -51,10 +51,15 @@ export class Paginated<T> implements AsyncIterable<T> {
     for await (const page of this.pages()) yield* page.items;
   }
 
-  /** Every item of every page. */
+  /** Every item of every page; what the pages passed over stays known (see `records`). */
   async toArray(): Promise<T[]> {
     const out: T[] = [];
-    for await (const item of this) out.push(item);
+    const skipped: SkippedEntry[] = [];
+    for await (const page of this.pages()) {
+      out.push(...page.items);
+      skipped.push(...skippedIn(page));
+    }
+    if (skipped.length > 0) Object.defineProperty(out, SKIPPED, { value: skipped });
     return out;
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { z } from "zod";
 import { InvalidParamsError, ResponseValidationError } from "./errors";
+import { skippedIn } from "./fields";
 
 /** `data.expose[0].port` from a zod issue path. */
 export function fieldPath(root: string, path: readonly PropertyKey[]): string {
@@ -59,4 +60,25 @@ export function parseResponse<S extends z.ZodType>(
     `${context.call} (${context.request}): unexpected response: ${describeIssues("data", result.error.issues)}`,
     { call: context.call, status: context.status, code: 10000 },
   );
+}
+
+/**
+ * The records of a collection's list that carry `name`. A record of that name that the list
+ * passed over (it does not fit the schema) fails the lookup, naming it: whether it is the one a
+ * create of the name made cannot be told until it reads. Records of other names never do.
+ */
+export function withName<T extends { name: string }>(
+  all: readonly T[],
+  name: string,
+  call: string,
+): T[] {
+  const odd = skippedIn(all).find((s) => s.name === name);
+  if (odd) {
+    throw new ResponseValidationError(
+      `${call}: the record ${odd.id ?? "without an id"} named "${name}" does not fit the API's ` +
+        `schema (${odd.problem}); what it is cannot be told until it does`,
+      { call },
+    );
+  }
+  return all.filter((r) => r.name === name);
 }

@@ -7,7 +7,7 @@ import { caseless, Id, optional, records, Str, Timestamp } from "../core/fields"
 import { path, type RequestOptions, type Transport } from "../core/http";
 import { Watcher, type WatcherOptions } from "../core/watch";
 import { CREDENTIAL_TYPES, CredentialTypeIn, Secret, ShortName } from "../core/rules";
-import { parseRequest } from "../core/validation";
+import { parseRequest, withName } from "../core/validation";
 import { createdResource } from "./created";
 
 export { CREDENTIAL_TYPES } from "../core/rules";
@@ -133,6 +133,6 @@ export class Credentials {
   /** Credentials with this name; without `options`, from a list shared with the watcher's callers. */
   async findByName(name: string, options?: RequestOptions): Promise<Credential[]> {
     const credentials = options ? await this.list(options) : await this.watcher.list();
-    return credentials.filter((c) => c.name === name);
+    return withName(credentials, name, "credentials.list");
   }
 }

@@ -36,7 +36,7 @@ import {
   port,
   type ServiceMode,
 } from "../core/rules";
-import { parseRequest, parseResponse } from "../core/validation";
+import { parseRequest, parseResponse, withName } from "../core/validation";
 import { createdResource } from "./created";
 
 export { SERVICE_MODES } from "../core/rules";
@@ -463,7 +463,7 @@ export class Endpoints {
   /** Endpoints with exactly this name. */
   async findByName(name: string, options?: RequestOptions): Promise<Endpoint[]> {
     const endpoints = options ? await this.list({}, options) : await this.watcher.list();
-    return endpoints.filter((e) => e.name === name);
+    return withName(endpoints, name, "endpoints.list");
   }
 
   async #action(id: string, action: "stop" | "start", options?: RequestOptions): Promise<void> {

@@ -37,7 +37,7 @@ import {
   port,
   report,
 } from "../core/rules";
-import { parseRequest } from "../core/validation";
+import { parseRequest, withName } from "../core/validation";
 import { createdResource } from "./created";
 
 // ---- requests (strict: the documented shape exactly, with the rules of core/rules.ts) ----
@@ -302,7 +302,7 @@ export class Pods {
    */
   async findByName(name: string, options?: RequestOptions): Promise<Pod[]> {
     const pods = options ? await this.list({}, options) : await this.watcher.list();
-    return pods.filter((p) => p.name === name);
+    return withName(pods, name, "pods.list");
   }
 
   async #action(id: string, action: "pause" | "resume", options?: RequestOptions): Promise<void> {

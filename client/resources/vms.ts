@@ -5,7 +5,7 @@ import { path, type RequestOptions, type Transport } from "../core/http";
 import { Watcher, type WatcherOptions } from "../core/watch";
 import { DEFAULT_PAGE_SIZE, Paginated, pageOf } from "../core/paginate";
 import { Region, VolumeMountPaths, displayName } from "../core/rules";
-import { parseRequest } from "../core/validation";
+import { parseRequest, withName } from "../core/validation";
 import { createdResource } from "./created";
 
 const VmName = displayName(255);
@@ -181,6 +181,6 @@ export class Vms {
    */
   async findByName(name: string, options?: RequestOptions): Promise<Vm[]> {
     const vms = options ? await this.list({}, options).toArray() : await this.watcher.list();
-    return vms.filter((vm) => vm.name === name);
+    return withName(vms, name, "vms.list");
   }
 }

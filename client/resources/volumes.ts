@@ -16,7 +16,7 @@ import {
   volumeSpanIssues,
   type StorageType,
 } from "../core/rules";
-import { parseRequest } from "../core/validation";
+import { parseRequest, withName } from "../core/validation";
 import { createdResource } from "./created";
 
 export { STORAGE_TYPES, VENDOR_VOLUME_TYPES } from "../core/rules";
@@ -211,7 +211,7 @@ export class Volumes {
       const volumes = options
         ? await this.list({ storageType: type }, options).toArray()
         : await this.watcher(type).list();
-      found.push(...volumes.filter((volume) => volume.name === name));
+      found.push(...withName(volumes, name, "volumes.list"));
     }
     return found;
   }

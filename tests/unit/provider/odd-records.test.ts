@@ -66,4 +66,17 @@ describe("one odd record of someone else's", () => {
       await expect(h.client.pods.get(foreign.id)).rejects.toThrow(says);
     },
   );
+
+  test("an odd record of the very name a create uses stops it before anything is sent, naming it before anything is sent, naming the record: whose it is cannot be told", async () => {
+    const odd = await h.client.pods.create({ ...POD } as never);
+    h.emulator.admin.settle();
+    h.emulator.admin.patch("pod", odd.id, { gpuCount: 1.5 });
+    const checked = (await call("pod", "check", [{}, withProvider(POD)])) as {
+      inputs: Record<string, unknown>;
+    };
+    await expect(call("pod", "create", [checked.inputs])).rejects.toThrow(
+      `pods.list: the record ${odd.id} named "mine" does not fit the API's schema (gpuCount`,
+    );
+    expect(h.emulator.admin.requests({ method: "POST", path: "/v2/pods" })).toHaveLength(1);
+  });
 });

@@ -120,6 +120,46 @@ export async function makeForeign(
   }));
 }
 
+/**
+ * Someone else's pod made while the program's faults are armed: they hit this create too (they
+ * are the API's, whoever calls it), so what it made is found the way its owner would, by looking:
+ * a new pod of the name without the provider's create token. Tried until one exists.
+ */
+export async function makeForeignPodUnderFaults(
+  client: YottaClient,
+  admin: EmulatorAdmin,
+  spec: ForeignSpec,
+): Promise<ForeignRecord> {
+  const s = spec.spec;
+  if (s.kind !== "pod") throw new Error(`only pods are made under faults, not ${s.kind}`);
+  const before = new Set(admin.list("pod").map((p) => p.id));
+  for (let attempt = 1; ; attempt++) {
+    await client.pods
+      .create({ name: s.name, image: s.image, gpuType: GPU, gpuCount: 1, regions: s.regions })
+      .catch(() => undefined);
+    const made = admin
+      .list("pod")
+      .find(
+        (p) =>
+          !before.has(p.id) &&
+          p.name === s.name &&
+          !p.environmentVars.some((e) => e.key === "PULUMI_YOTTA_CREATE_TOKEN"),
+      );
+    if (made) {
+      // Run its lifecycle to the end, as makeForeign does, so the snapshot is what stays.
+      admin.settle();
+      return {
+        kind: "pod",
+        id: made.id,
+        name: s.name,
+        collidesWith: spec.collidesWith,
+        snapshot: comparable(admin.get("pod", made.id)!),
+      };
+    }
+    if (attempt >= 20) throw new Error(`could not make the foreign pod ${s.name} in 20 attempts`);
+  }
+}
+
 /** A record without what only the emulator's scheduler uses. */
 function comparable(record: RecordOf[Kind]): Record<string, unknown> {
   const { pending: _pending, ...rest } = record as RecordOf[Kind] & { pending?: unknown };

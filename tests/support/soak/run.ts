@@ -18,6 +18,7 @@ import {
   emulatorFeatures,
   faultsFired,
   makeForeign,
+  makeForeignPodUnderFaults,
   type ForeignRecord,
 } from "./cloud";
 import {
@@ -163,10 +164,13 @@ async function runGuarded(seed: number, options: SeedOptions): Promise<SeedRepor
       const d = plan.declarations.find((x) => x.logical === logical);
       if (!d || d.kind !== "pod" || !d.name) return;
       const spec = { ...d, name: d.name, credential: undefined, volume: undefined };
-      foreign.push(
-        ...(await makeForeign(client, admin, [{ spec, collidesWith: d.logical, sameSpec: true }])),
-      );
-      log(`  a foreign pod "${d.name}" was made ${when}`);
+      const made = await makeForeignPodUnderFaults(client, admin, {
+        spec,
+        collidesWith: d.logical,
+        sameSpec: true,
+      });
+      foreign.push(made);
+      log(`  a foreign pod "${d.name}" (${made.id}) was made ${when}`);
     };
     const lateMs = lateCommitMs(plan.faults);
     const transcript: string[] = [];
@@ -235,6 +239,8 @@ async function runGuarded(seed: number, options: SeedOptions): Promise<SeedRepor
       }
       if (!upDone) await foreignTwin(plan.hostile.foreignDuring, "while up ran");
     })();
+    // Awaited after the phase; a failure here is the harness's, reported as such.
+    during.catch(() => undefined);
     await upPhase("up").finally(() => (upDone = true));
     await during;
     await foreignTwin(plan.hostile.foreignAfter, "after the look windows");

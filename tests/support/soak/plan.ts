@@ -98,7 +98,7 @@ export interface Hostile {
   foreignDuring?: string;
   /** ... and after the first `up` phase, once every look window has passed. */
   foreignAfter?: string;
-  /** After `refresh`, a pending record whose create made a pod gets `adoptId`: that pod. */
+  /** After a failed `up`, a pending record whose create made a pod gets `adoptId`: that pod. */
   adoptPending: boolean;
 }
 

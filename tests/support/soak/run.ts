@@ -218,6 +218,12 @@ async function runGuarded(seed: number, options: SeedOptions): Promise<SeedRepor
     };
 
     /** `up` until it succeeds, at most three times (a fourth when a declaration was dropped). */
+    const adoptPending = () =>
+      adoptWhatPendingRecordsMade(stack, program, plan, admin, update, (line) => {
+        report.notes.push(line);
+        log(`  ${line}`);
+      });
+
     const upPhase = async (label: string): Promise<void> => {
       let limit = MAX_ATTEMPTS;
       for (let attempt = 1; attempt <= limit; attempt++) {
@@ -225,6 +231,9 @@ async function runGuarded(seed: number, options: SeedOptions): Promise<SeedRepor
         if (outcome.ok) return;
         const dropped = acceptCollisions(outcome, program, foreign, report, record);
         if (dropped && attempt === limit) limit++;
+        // The failed `up` may have left a pending record whose create made a pod: the user
+        // follows the advice and adopts it before running `up` again.
+        if (plan.hostile.adoptPending) await adoptPending();
       }
       report.notes.push(`${label} did not succeed in ${limit} attempts`);
       report.unconverged.push(label);
@@ -245,12 +254,6 @@ async function runGuarded(seed: number, options: SeedOptions): Promise<SeedRepor
     await during;
     await foreignTwin(plan.hostile.foreignAfter, "after the look windows");
     await step("refresh", "refresh");
-    if (plan.hostile.adoptPending) {
-      await adoptWhatPendingRecordsMade(stack, program, plan, admin, update, (line) => {
-        report.notes.push(line);
-        log(`  ${line}`);
-      });
-    }
     if (update && program.decls.some((d) => d.logical === update.target)) {
       program.decls = program.decls.map((d) => (d.logical === update.target ? update.apply(d) : d));
       // A rename: errors from here on may name the resource by its new name.

@@ -4,6 +4,7 @@
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../../emulator";
 import { YottaClient } from "../../client";
 import { PROVIDER_KEY } from "../../provider/check";
+import { call, type ModuleName } from "../../provider/dispatch";
 
 export interface ProviderHarness {
   emulator: RunningEmulator;
@@ -34,4 +35,31 @@ export async function startProviderHarness(
 /** What the engine hands `create` after `check`: the checked inputs plus the provider text. */
 export function withProvider(inputs: Record<string, unknown>): Record<string, unknown> {
   return { ...inputs, [PROVIDER_KEY]: "serialized provider text" };
+}
+
+type Props = Record<string, unknown>;
+
+/** `check` through dispatch, as the engine calls it before a create; its failures must be none. */
+export async function checked(kind: ModuleName, news: Props): Promise<Props> {
+  const result = (await call(kind, "check", [{}, withProvider(news)])) as {
+    inputs: Props;
+    failures: unknown[];
+  };
+  expect(result.failures).toEqual([]);
+  return result.inputs;
+}
+
+/** `check`, then `create`, through dispatch. */
+export async function create(kind: ModuleName, news: Props): Promise<{ id: string; outs: Props }> {
+  return (await call(kind, "create", [await checked(kind, news)])) as { id: string; outs: Props };
+}
+
+/** The error of work that must fail. */
+export async function failure(work: Promise<unknown>): Promise<Error> {
+  return work.then(
+    () => {
+      throw new Error("expected a failure");
+    },
+    (e: unknown) => e as Error,
+  );
 }

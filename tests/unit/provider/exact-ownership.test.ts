@@ -1,12 +1,15 @@
 // Exact ownership: a record claims only what its own request made. Each case calls the provider
 // the way the serialized provider does (`dispatch.call(kind, method, args)`) against the emulator
 // over real HTTP, with the engine's order of calls written out where a step has several.
-import { call, type ModuleName } from "../../../provider/dispatch";
+import { call } from "../../../provider/dispatch";
 import { attemptOf, isPendingId, PENDING_KEY } from "../../../provider/pending";
 import { CREATE_TOKEN_VAR, forgetRecorded } from "../../../provider/ownership";
 import { ResourceInitError } from "../../../provider/init-error";
 import { yotta } from "../../../provider/config";
 import {
+  checked,
+  create,
+  failure,
   startProviderHarness,
   withProvider,
   type ProviderHarness,
@@ -28,28 +31,6 @@ const POD = {
 };
 const VOLUME = { name: "data", storageType: "CEPH", region: "us-east-1", sizeInGb: 10 };
 const VM = { name: "box", gpuType: "NVIDIA_RTX_4090_24G", region: "us-east-1" };
-
-async function checked(kind: ModuleName, news: Props): Promise<Props> {
-  const result = (await call(kind, "check", [{}, withProvider(news)])) as {
-    inputs: Props;
-    failures: unknown[];
-  };
-  expect(result.failures).toEqual([]);
-  return result.inputs;
-}
-
-async function create(kind: ModuleName, news: Props): Promise<{ id: string; outs: Props }> {
-  return (await call(kind, "create", [await checked(kind, news)])) as { id: string; outs: Props };
-}
-
-async function failure(work: Promise<unknown>): Promise<Error> {
-  return work.then(
-    () => {
-      throw new Error("expected a failure");
-    },
-    (e: unknown) => e as Error,
-  );
-}
 
 /** A create that fails with its outcome unknown: the pending record the engine would keep. */
 async function pending(work: Promise<unknown>): Promise<ResourceInitError> {
@@ -257,16 +238,9 @@ describe("exact ownership", () => {
 
   describe("a pending record whose stored inputs today's rules refuse", () => {
     async function oldRecord(): Promise<{ record: ResourceInitError; props: Props; made: string }> {
-      h.emulator.admin.addFault({ type: "dropResponse", route: "POST /v2/pods", times: 1 });
-      const lookupsFail = afterCreate("pods", () =>
-        h.emulator.admin.addFault({ type: "serverError", route: "GET /v2/pods" }),
-      );
-      const record = await pending(create("pod", POD));
-      await lookupsFail;
-      h.emulator.admin.clearFaults();
-      const [made] = await livePodIds();
+      const { record, made } = await recordThatMadeAPod();
       // As an older release may have written it: a value today's image rule refuses.
-      return { record, props: { ...record.properties, image: "pytorch pytorch" }, made: made! };
+      return { record, props: { ...record.properties, image: "pytorch pytorch" }, made };
     }
 
     test("refresh records the pod its attempt made under its real id", async () => {

@@ -9,8 +9,10 @@ import { isPendingId, PENDING_KEY } from "../../../provider/pending";
 import { forgetRecorded } from "../../../provider/ownership";
 import { ResourceInitError } from "../../../provider/init-error";
 import {
+  checked,
+  create,
+  failure,
   startProviderHarness,
-  withProvider,
   type ProviderHarness,
 } from "../../support/provider-harness";
 import { yotta } from "../../../provider/config";
@@ -30,31 +32,6 @@ const POD = {
 const VOLUME = { name: "data", storageType: "CEPH", region: "us-east-1", sizeInGb: 10 };
 
 type Props = Record<string, unknown>;
-
-async function checked(module: ModuleName, news: Props): Promise<Props> {
-  const result = (await call(module, "check", [{}, withProvider(news)])) as {
-    inputs: Props;
-    failures: unknown[];
-  };
-  expect(result.failures).toEqual([]);
-  return result.inputs;
-}
-
-async function create(module: ModuleName, news: Props): Promise<{ id: string; outs: Props }> {
-  return (await call(module, "create", [await checked(module, news)])) as {
-    id: string;
-    outs: Props;
-  };
-}
-
-async function failure(work: Promise<unknown>): Promise<Error> {
-  return work.then(
-    () => {
-      throw new Error("expected a failure");
-    },
-    (e: unknown) => e as Error,
-  );
-}
 
 describe("ownership against the emulator", () => {
   let h: ProviderHarness;

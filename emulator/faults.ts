@@ -37,6 +37,12 @@ export type Fault =
   | (FaultScope & { type: "reset" })
   /** Handles the request (a create commits), then destroys the connection without answering. */
   | (FaultScope & { type: "dropResponse" })
+  /**
+   * Handles the request (a create commits), then never answers: the connection stays open until
+   * the caller goes away. The request log shows it with fault `hold` at once, which is where a
+   * test kills the caller mid-call.
+   */
+  | (FaultScope & { type: "hold" })
   /** Pods being created end FAILED instead of RUNNING. */
   | (FaultScope & { type: "podFails" })
   /** Endpoint workers fail to start; their logs say why. `rate` is per worker. */
@@ -73,6 +79,8 @@ export interface RequestFaults {
   /** Answered instead of the real answer, once the request has been handled. */
   replace?: FaultAnswer;
   drop: boolean;
+  /** Handled, then left unanswered. */
+  hold: boolean;
 }
 
 export class FaultEngine {
@@ -119,7 +127,7 @@ export class FaultEngine {
   }
 
   forRequest(method: string, template: string): RequestFaults {
-    const result: RequestFaults = { reset: false, latencyMs: 0, drop: false };
+    const result: RequestFaults = { reset: false, latencyMs: 0, drop: false, hold: false };
     if (this.fire("reset", method, template)) {
       result.reset = true;
       return result;
@@ -145,6 +153,7 @@ export class FaultEngine {
       return result;
     }
     result.drop = this.fire("dropResponse", method, template) !== undefined;
+    if (!result.drop) result.hold = this.fire("hold", method, template) !== undefined;
     return result;
   }
 
@@ -222,6 +231,7 @@ const FAULT_TYPES: readonly FaultType[] = [
   "latency",
   "reset",
   "dropResponse",
+  "hold",
   "podFails",
   "workersFail",
   "noCapacity",

@@ -129,6 +129,11 @@ async function handle(
     req.socket.destroy();
     return;
   }
+  if (faults.hold) {
+    // Handled and never answered; the socket closes when the caller (or the server) goes.
+    emulator.log.add({ ...entry, status: null, code: null, fault: "hold" });
+    return;
+  }
   emulator.log.add({ ...entry, status: answer.status, code: answer.code, fault: answer.fault });
   send(res, dated(emulator, answer));
 }

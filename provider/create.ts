@@ -3,10 +3,12 @@ import { lookWindowMs, pollInterval } from "./config";
 import { ResourceInitError } from "./init-error";
 import {
   CLOCK_SLACK_MS,
+  createToken,
   findMade,
+  isOwnerKey,
+  isRecorded,
   isSending,
   listIds,
-  newToken,
   noteAnswered,
   noteRecorded,
   whileSending,
@@ -14,6 +16,7 @@ import {
   type Finding,
   type Ownership,
 } from "./ownership";
+import { isKeyedName } from "./naming";
 import { PENDING_KEY, pendingId, type Attempt } from "./pending";
 import { progress } from "./progress";
 
@@ -80,11 +83,23 @@ export async function createOwned<T extends { id: string; createdAt?: string }>(
   options: CreateOwnedOptions<T>,
 ): Promise<T> {
   const { kind, name } = options;
+  const ownerKey = isOwnerKey(options.inputs.ownerKey) ? options.inputs.ownerKey : undefined;
+  const token = options.tokenOf ? createToken(ownerKey, name) : undefined;
   const before = await options.named();
+  // What an earlier run of this stack made for this resource and never recorded (it was killed
+  // while the create was in flight) carries this create's proof: keep it rather than make another.
+  const keyedName = isKeyedName(name, ownerKey);
+  const unrecorded = before.filter((r) => !isRecorded(kind, r.id));
+  const leftovers = unrecorded.filter((r) =>
+    token !== undefined && ownerKey !== undefined ? options.tokenOf?.(r) === token : keyedName,
+  );
+  if (leftovers.length > 0) return claimLeftover(options, leftovers);
   const knownIds = before.map((r) => r.id);
-  if (options.uniqueNames && before.length > 0) throw nameTaken(kind, name, knownIds);
+  if (options.uniqueNames && before.length > 0) throw nameTaken(options, before);
+  // A name the user chose, on a kind that carries no token, gives no proof of a killed run's
+  // create: another resource of the name may be that create's, or anyone's. Never a silent twin.
+  if (!options.tokenOf && !keyedName && unrecorded.length > 0) throw nameTaken(options, unrecorded);
 
-  const token = options.tokenOf ? newToken() : undefined;
   const from = options.serverNow() - CLOCK_SLACK_MS;
   const sentAt = Date.now();
   try {
@@ -235,10 +250,68 @@ function unreadable(
   );
 }
 
-function nameTaken(kind: string, name: string, ids: string[]): Error {
-  const which = ids.map((id) => `${kind} ${id}`).join(", ");
+function nameTaken<T extends { id: string }>(
+  options: Pick<Ownership<T>, "kind" | "name" | "priceOf">,
+  found: T[],
+): Error {
+  const { kind, name } = options;
+  const which = found.map((r) => described(options, r)).join(", ");
   return new Error(
-    `${kind} name "${name}" is already taken by ${which}, which this stack did not make. ` +
-      `To manage that ${kind} here, set adoptId: "${ids[0]}"; otherwise choose another name.`,
+    `${kind} name "${name}" is already taken by ${which}, which this stack does not record. ` +
+      `To manage that ${kind} here (an interrupted \`pulumi up\` may have made it), set adoptId: ` +
+      `"${found[0]!.id}"; otherwise choose another name.`,
   );
+}
+
+/** `pod 42 (billing 2.5 USD an hour)`: a found resource, with its price where reported. */
+function described<T extends { id: string }>(
+  options: Pick<Ownership<T>, "kind" | "priceOf">,
+  found: T,
+): string {
+  const price = options.priceOf?.(found);
+  return price === undefined
+    ? `${options.kind} ${found.id}`
+    : `${options.kind} ${found.id} (billing ${price} USD an hour)`;
+}
+
+/**
+ * A resource an earlier run of this stack made for this one and never recorded (the run was
+ * killed, or its answer lost, while the create was in flight): it carries this create's proof.
+ * Kept when it is the only one and matches what the program declares; otherwise nothing is made
+ * and nothing is touched, and the message names what was found and what settles it.
+ */
+function claimLeftover<T extends { id: string }>(
+  options: CreateOwnedOptions<T>,
+  leftovers: T[],
+): T {
+  const { kind, name } = options;
+  const [one] = leftovers;
+  if (leftovers.length === 1 && one !== undefined && options.matches(one)) {
+    noteAnswered(kind, one.id);
+    progress(
+      kind,
+      name,
+      `${kind} ${one.id} was made for this resource by an earlier run of this stack that ended ` +
+        "before recording it: kept, nothing new is created",
+    );
+    return one;
+  }
+  const which = leftovers.map((r) => described(options, r)).join(", ");
+  if (leftovers.length > 1) {
+    return fail(
+      `${kind} ${name}: earlier runs of this stack that ended before recording their creates made ` +
+        `${which} for this resource. Nothing was created and none was kept. Delete all but the ` +
+        "one to keep, then run `pulumi up` again: it keeps that one if it matches the program.",
+    );
+  }
+  return fail(
+    `${kind} ${name}: ${which} was made for this resource by an earlier run of this stack that ` +
+      "ended before recording it, and it no longer matches the program. Nothing was created and " +
+      `it was left alone. Delete ${kind} ${one!.id} and run \`pulumi up\` again to create the ` +
+      `${kind} as declared, or declare it as it was made and run \`pulumi up\`, which keeps it.`,
+  );
+}
+
+function fail(message: string): never {
+  throw new Error(message);
 }

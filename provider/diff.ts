@@ -16,11 +16,12 @@ export type FieldTable<T> = { readonly [K in keyof T]?: FieldRule<T> };
 
 /**
  * A resource's table as each resource declares it: every input has its rule, so an input added
- * to the schema without one is a compile error. `autonamePrefix` is the one input left out: it
- * only says where an auto-name came from, and the name itself is compared.
+ * to the schema without one is a compile error. `autonamePrefix` and `ownerKey` are left out:
+ * they only say where an auto-name and a create's proof come from, and the name itself is
+ * compared. (A stack that gains its key, on the first `up` after an upgrade, changes nothing.)
  */
 export type InputTable<T> = {
-  readonly [K in Exclude<keyof T, "autonamePrefix">]-?: FieldRule<T>;
+  readonly [K in Exclude<keyof T, "autonamePrefix" | "ownerKey">]-?: FieldRule<T>;
 };
 
 export interface TableDiff {

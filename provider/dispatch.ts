@@ -7,6 +7,7 @@ import { isPendingCall, isPendingId, pendingCall } from "./pending";
 import { plain } from "./plain";
 import { gpuTypeHint } from "./schemas";
 import * as pod from "./pod";
+import * as stackKey from "./stack-key";
 import type { ResourceModule, ResourceModules } from "./resource";
 import * as vm from "./vm";
 import * as volume from "./volume";
@@ -19,7 +20,8 @@ import * as volume from "./volume";
  */
 const MODULES: ResourceModules = { pod, endpoint, volume, credential, vm };
 
-export type ModuleName = Kind;
+/** The kinds, and the stack's key (provider/stack-key.ts), which has no cloud resource. */
+export type ModuleName = Kind | "stack-key";
 
 /** The methods whose first argument is a record's id. */
 const RECORD_METHODS: ReadonlySet<string> = new Set(["diff", "read", "update", "remove"]);
@@ -31,13 +33,22 @@ export async function call<K extends ModuleName>(
   args: unknown[],
 ): Promise<unknown> {
   try {
-    const impl: ResourceModules[K] | undefined = MODULES[module];
+    if (module === "stack-key") {
+      const keyMethod = stackKey[method as keyof typeof stackKey] as
+        ((...a: unknown[]) => Promise<unknown>) | undefined;
+      if (!keyMethod) throw new Error(`the stack key has no method "${method}"`);
+      return plain(await keyMethod(...args));
+    }
+    const impl: ResourceModules[Exclude<K, "stack-key">] | undefined =
+      MODULES[module as Exclude<K, "stack-key">];
     if (!impl)
       throw new Error(`pulumi-yotta has no resource "${String(module)}": upgrade the package`);
     // Every id the host hands us belongs to a record of the stack: no create attempt of this
     // process may claim it (provider/ownership.ts).
+    // Its name stays held (a replacement's keyed name moves past it) unless it is being deleted.
     if (RECORD_METHODS.has(method) && typeof args[0] === "string" && !isPendingId(args[0])) {
-      noteRecorded(module, args[0]);
+      const props = args[1] as Record<string, unknown> | undefined;
+      noteRecorded(module, args[0], method === "remove" ? undefined : props?.name);
     }
     // A record whose create has an unknown outcome holds no cloud id: settle it, never use it.
     // Otherwise the host's arguments go to the method as they came: the host calls each with

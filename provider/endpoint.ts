@@ -238,6 +238,7 @@ function ownershipOf(name: string, inputs: EndpointInputs | undefined): Ownershi
       (await yotta().endpoints.findByName(name)).filter((e) => e.status !== "TERMINATED"),
     matches: (e) => inputs !== undefined && madeFrom(e, inputs),
     tokenOf: (e) => tokenIn(e.environmentVars),
+    priceOf: (e) => e.perHourPrice ?? e.cost,
   });
 }
 

@@ -1,4 +1,5 @@
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
+import { UNKNOWN } from "./check";
 
 /**
  * What makes a cloud resource ours: the proof that our own request made it (docs/design.md,
@@ -24,6 +25,23 @@ export const CREATE_TOKEN_VAR = "PULUMI_YOTTA_CREATE_TOKEN";
 /** A new token for one create attempt: 64 random bits. */
 export function newToken(): string {
   return randomBytes(8).toString("hex");
+}
+
+/**
+ * The token of a create keyed by the resource's owner key: every create of this resource under
+ * this name sends the same one, so a run killed in flight and the run after it carry the same
+ * proof. The owner key is the SDK's HMAC of the stack's key (a random value kept in the stack's
+ * state, `sdk/internal/stack-key.ts`) and the resource's identity: no other stack, and no other
+ * resource of this stack, can derive it. Without one (an older program), a random token.
+ */
+export function createToken(ownerKey: unknown, name: string): string {
+  if (!isOwnerKey(ownerKey)) return newToken();
+  return createHmac("sha256", ownerKey).update(`token/${name}`).digest("hex").slice(0, 16);
+}
+
+/** A usable owner key: a non-empty string, not the engine's marker of an unknown value. */
+export function isOwnerKey(value: unknown): value is string {
+  return typeof value === "string" && value !== "" && value !== UNKNOWN;
 }
 
 /**
@@ -74,6 +92,8 @@ export interface Ownership<T extends { id: string }> {
   tokenOf?: (found: T) => string | null | undefined;
   /** Now on the service's clock (epoch ms), for windows. */
   serverNow: () => number;
+  /** What a found resource costs an hour, for messages, where the service reports it. */
+  priceOf?: (found: T) => number | undefined;
 }
 
 /**
@@ -163,14 +183,23 @@ export function isSending(kind: string, name: string): boolean {
 // were answered with are held apart too: they are explained, and no other attempt can claim them.
 const recorded = new Set<string>();
 const answered = new Set<string>();
+// The names of the resources records hold, kind by kind: a keyed auto-name they hold is not
+// given to a replacement (provider/naming.ts).
+const heldNames = new Set<string>();
 
 function key(kind: string, id: string): string {
   return `${kind}/${id}`;
 }
 
-/** A record of this process holds the resource `id` of `kind`. */
-export function noteRecorded(kind: string, id: string): void {
+/** A record of this process holds the resource `id` of `kind` (named `name`, where known). */
+export function noteRecorded(kind: string, id: string, name?: unknown): void {
   recorded.add(key(kind, id));
+  if (typeof name === "string" && name !== "") heldNames.add(key(kind, name));
+}
+
+/** Whether a record of this process holds a resource of `kind` named `name`. */
+export function isHeldName(kind: string, name: string): boolean {
+  return heldNames.has(key(kind, name));
 }
 
 /** A create of this process was answered with `id`: its resource, recorded by it. */
@@ -187,6 +216,7 @@ export function isRecorded(kind: string, id: string): boolean {
 export function forgetRecorded(): void {
   recorded.clear();
   answered.clear();
+  heldNames.clear();
 }
 
 /** The ids of resources, for messages: `pod 12, pod 34`. */

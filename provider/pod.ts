@@ -253,11 +253,18 @@ async function place(
         raw,
       }),
   });
+  // A pod an interrupted run made and this create kept may sit in a later placement than the
+  // one being tried when it was found: what it got is where it runs.
+  const placements = placementsOf(inputs);
+  const landed = madeFrom(placed.result, inputs, placed.placement)
+    ? placed.index
+    : placements.findIndex((p) => madeFrom(placed.result, inputs, p));
+  const index = landed < 0 ? placed.index : landed;
   return {
     pod: placed.result,
     obtained: {
-      gpuType: placed.placement.gpuType,
-      placementIndex: inputs.placements ? placed.index : undefined,
+      gpuType: placements[index]?.gpuType ?? placed.placement.gpuType,
+      placementIndex: inputs.placements ? index : undefined,
     },
   };
 }
@@ -273,6 +280,10 @@ function ownershipOf(name: string, inputs: PodInputs | undefined): Ownership<Liv
     matches: (pod) =>
       inputs !== undefined && placements.some((placement) => madeFrom(pod, inputs, placement)),
     tokenOf: (pod) => tokenIn(pod.environmentVars),
+    priceOf: (pod) =>
+      pod.singleCardPrice === undefined
+        ? undefined
+        : round(pod.singleCardPrice * (pod.gpuCount ?? 1)),
   });
 }
 

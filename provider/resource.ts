@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { waitFor, type Kind, type LiveRecord, type Polled } from "../client";
 import { checkInputs, pickInputs, propertyPath, UNKNOWN, type CheckResult } from "./check";
 import { pollInterval, yotta } from "./config";
-import type { Ownership } from "./ownership";
+import { isHeldName, type Ownership } from "./ownership";
 import { diffByTable, type FieldTable } from "./diff";
 import { keepsExplicitName, withName, type NameRule } from "./naming";
 import { progress } from "./progress";
@@ -141,7 +141,7 @@ export interface ResourceKit<T> {
    */
   ownership<Live extends { id: string }>(
     name: string,
-    how: Pick<Ownership<Live>, "named" | "matches" | "tokenOf">,
+    how: Pick<Ownership<Live>, "named" | "matches" | "tokenOf" | "priceOf">,
   ): Ownership<Live>;
 }
 
@@ -207,7 +207,7 @@ function checkResource<T>(
   news: Record<string, unknown>,
 ): CheckResult {
   const { kind, gpuTypesOf } = declaration;
-  const named = withName(olds, news, declaration.names);
+  const named = withName(olds, news, declaration.names, (name) => isHeldName(kind, name));
   const result = checkInputs(declaration.schema, named);
   if (gpuTypesOf && result.failures.length === 0) {
     for (const gpuType of gpuTypesOf(result.inputs as T)) {

@@ -46,6 +46,11 @@ export const CommonInputs = {
   timeouts: Timeouts,
   /** The Pulumi resource name, passed by the SDK class so `check` can derive a cloud name. */
   autonamePrefix: z.string().optional(),
+  /**
+   * The resource's owner key, passed by the SDK class (`sdk/internal/stack-key.ts`): keys its
+   * auto-name and its create token, the proofs a killed run's create is found again by.
+   */
+  ownerKey: z.string().optional(),
 };
 
 /**

@@ -146,6 +146,7 @@ function ownershipOf(
         (v) => v.status !== "deleting",
       ),
     matches: (v) => inputs !== undefined && mismatches(desiredOf(v), inputs, MATCHED).length === 0,
+    priceOf: (v) => v.cost,
   });
 }
 

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ownerKey } from "./internal/stack-key";
 import { outputKeys, secretInputs, withSecretOutputs } from "./internal/resource";
 import { thinProvider } from "./internal/thin-provider";
 import type { TimeoutsArgs } from "./types";
@@ -71,7 +72,12 @@ export class Credential extends pulumi.dynamic.Resource {
     super(
       provider,
       name,
-      { ...OUTPUTS, ...secretInputs(args, ["password"]), autonamePrefix: name },
+      {
+        ...OUTPUTS,
+        ...secretInputs(args, ["password"]),
+        autonamePrefix: name,
+        ownerKey: ownerKey("credential", name, opts),
+      },
       withSecretOutputs(opts, ["password"]),
       "yotta",
       "Credential",

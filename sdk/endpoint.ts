@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ownerKey } from "./internal/stack-key";
 import { outputKeys, secretInputs, withSecretOutputs } from "./internal/resource";
 import { thinProvider } from "./internal/thin-provider";
 import type { TimeoutsArgs } from "./types";
@@ -159,7 +160,12 @@ export class Endpoint extends pulumi.dynamic.Resource {
     super(
       provider,
       name,
-      { ...OUTPUTS, ...secretInputs(args, ["environment"]), autonamePrefix: name },
+      {
+        ...OUTPUTS,
+        ...secretInputs(args, ["environment"]),
+        autonamePrefix: name,
+        ownerKey: ownerKey("endpoint", name, opts),
+      },
       withSecretOutputs(opts, ["environment"]),
       "yotta",
       "Endpoint",

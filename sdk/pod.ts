@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ownerKey } from "./internal/stack-key";
 import { outputKeys, secretInputs, withSecretOutputs } from "./internal/resource";
 import { thinProvider } from "./internal/thin-provider";
 import type { PodPort, PortArgs, TimeoutsArgs, VolumeMountArgs } from "./types";
@@ -173,7 +174,12 @@ export class Pod extends pulumi.dynamic.Resource {
       provider,
       name,
       // Environment values are often tokens: encrypted in the state's inputs as well as outputs.
-      { ...OUTPUTS, ...secretInputs(args, ["environment"]), autonamePrefix: name },
+      {
+        ...OUTPUTS,
+        ...secretInputs(args, ["environment"]),
+        autonamePrefix: name,
+        ownerKey: ownerKey("pod", name, opts),
+      },
       withSecretOutputs(opts, ["environment"]),
       "yotta",
       "Pod",

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ownerKey } from "./internal/stack-key";
 import { outputKeys } from "./internal/resource";
 import { thinProvider } from "./internal/thin-provider";
 import type { TimeoutsArgs } from "./types";
@@ -97,6 +98,13 @@ export class Vm extends pulumi.dynamic.Resource {
   declare public readonly createdAt: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: VmArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...OUTPUTS, ...args, autonamePrefix: name }, opts, "yotta", "Vm");
+    super(
+      provider,
+      name,
+      { ...OUTPUTS, ...args, autonamePrefix: name, ownerKey: ownerKey("vm", name, opts) },
+      opts,
+      "yotta",
+      "Vm",
+    );
   }
 }

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ownerKey } from "./internal/stack-key";
 import { outputKeys } from "./internal/resource";
 import { thinProvider } from "./internal/thin-provider";
 import type { TimeoutsArgs } from "./types";
@@ -93,6 +94,13 @@ export class Volume extends pulumi.dynamic.Resource {
   declare public readonly createdAt: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: VolumeArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...OUTPUTS, ...args, autonamePrefix: name }, opts, "yotta", "Volume");
+    super(
+      provider,
+      name,
+      { ...OUTPUTS, ...args, autonamePrefix: name, ownerKey: ownerKey("volume", name, opts) },
+      opts,
+      "yotta",
+      "Volume",
+    );
   }
 }

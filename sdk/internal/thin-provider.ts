@@ -8,7 +8,7 @@ import { dispatchingProvider } from "../../provider/stored/calls";
  * The kinds of client/kinds.ts: each has its implementation in `provider/<kind>.ts` and its
  * stored module `provider/stored/<kind>.ts`.
  */
-export type ProviderModule = Kind;
+export type ProviderModule = Kind | "stack-key";
 
 /**
  * The provider object Pulumi serializes into the state of every resource of one type (twice: in

@@ -162,6 +162,31 @@ describe("request faults", () => {
     });
   });
 
+  test("hold: the create commits, is logged at once, and is never answered", async () => {
+    api.emulator.admin.setFaults([{ type: "hold", route: "POST /v2/pods", times: 1 }]);
+    const controller = new AbortController();
+    const held = fetch(`${api.emulator.url}/v2/pods`, {
+      method: "POST",
+      headers: { "x-api-key": api.emulator.apiKey, "content-type": "application/json" },
+      body: JSON.stringify(POD),
+      signal: controller.signal,
+    });
+    // The log shows it before any answer could: that is where a test kills the caller.
+    while (api.emulator.admin.requests({ method: "POST" }).length === 0) {
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(api.emulator.admin.requests({ method: "POST" })[0]).toMatchObject({
+      status: null,
+      fault: "hold",
+    });
+    const pods = await api.ok("GET", "/v2/pods");
+    expect(pods.map((p: { name: string }) => p.name)).toEqual([POD.name]);
+    controller.abort();
+    await expect(held).rejects.toThrow();
+    // Only the one request was held: the next is answered.
+    expect((await api.call("POST", "/v2/pods", POD)).status).toBe(200);
+  });
+
   test("route patterns: method and template, any method, a prefix", async () => {
     const { admin } = api.emulator;
     const pod = await api.ok("POST", "/v2/pods", POD);
@@ -275,6 +300,7 @@ describe("faults fired", () => {
     latency: 0,
     reset: 0,
     dropResponse: 0,
+    hold: 0,
     podFails: 0,
     workersFail: 0,
     requestsPerSecond: 0,

@@ -154,6 +154,12 @@ export interface RunPulumiOptions {
   echo?: boolean;
   /** The directory of the `pulumi` to run; defaults to the pinned CLI's. */
   cliDir?: string;
+  /**
+   * Kills the CLI and every process it started (the language host, the program, the providers,
+   * which the CLI puts in process groups of their own) with SIGKILL once this returns true, as a
+   * CI job's timeout does. Polled every 20 ms.
+   */
+  killWhen?: () => boolean;
 }
 
 /**
@@ -168,6 +174,14 @@ export function runPulumi(args: string[], options: RunPulumiOptions): Promise<Pu
       env: options.env,
       stdio: ["pipe", "pipe", "pipe"],
     });
+    const killWhen = options.killWhen;
+    const watch =
+      killWhen &&
+      setInterval(() => {
+        if (!killWhen() || child.pid === undefined) return;
+        clearInterval(watch);
+        killTree(child.pid);
+      }, 20);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => {
@@ -179,9 +193,61 @@ export function runPulumi(args: string[], options: RunPulumiOptions): Promise<Pu
       if (options.echo) process.stderr.write(chunk);
     });
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.on("close", (code) => {
+      if (watch) clearInterval(watch);
+      resolve({ code, stdout, stderr });
+    });
     child.stdin.end(options.input ?? "");
   });
+}
+
+/** SIGKILLs `pid` and all its descendants (found in /proc: Linux). */
+export function killTree(pid: number): void {
+  for (const p of descendants(pid)) {
+    try {
+      process.kill(p, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/**
+ * The `pulumi` CLI among this process's descendants running `command` (`up`, `destroy`): the one
+ * the Automation API started. Undefined when there is none.
+ */
+export function pulumiCliRunning(command: string): number | undefined {
+  return descendants(process.pid).find((p) => {
+    try {
+      const argv = fs.readFileSync(`/proc/${p}/cmdline`, "utf8").split("\0");
+      return path.basename(argv[0] ?? "") === "pulumi" && argv.includes(command);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** `pid` and every process below it, from /proc. */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      // pid (comm) state ppid ...: comm may hold spaces and parentheses, so read after the last ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  const all: number[] = [];
+  const visit = (p: number) => {
+    all.push(p);
+    for (const c of children.get(p) ?? []) visit(c);
+  };
+  visit(pid);
+  return all;
 }
 
 export type StackConfig = Record<string, string | ConfigValue>;

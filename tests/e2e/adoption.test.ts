@@ -141,7 +141,7 @@ describe("adopting existing resources", () => {
     t.emulator.admin.clearRequests();
     const up = await t.stack.up();
 
-    expect(up.summary.resourceChanges).toEqual({ create: 6 });
+    expect(up.summary.resourceChanges).toEqual({ create: 7 });
     const { stranger: _notDeclared, ...declared } = existing;
     for (const [key, id] of Object.entries(declared)) expect(up.outputs[key]?.value).toBe(id);
 
@@ -168,7 +168,7 @@ describe("adopting existing resources", () => {
 
   test("the next preview and a refresh show no changes", async () => {
     const preview = await t.stack.preview();
-    expect(preview.changeSummary).toEqual({ same: 6 });
+    expect(preview.changeSummary).toEqual({ same: 7 });
 
     t.emulator.admin.clearRequests();
     const refresh = await t.stack.refresh({ expectNoChanges: true });

@@ -139,7 +139,7 @@ describe("a full stack through the real engine", () => {
 
   test("up creates every resource, wired together, and exports their outputs", async () => {
     const result = await t.stack.up();
-    expect(result.summary.resourceChanges).toEqual({ create: 7 });
+    expect(result.summary.resourceChanges).toEqual({ create: 8 });
 
     const admin = t.emulator.admin;
     const [credential] = admin.list("credential");
@@ -201,7 +201,7 @@ describe("a full stack through the real engine", () => {
   test("a second preview reports no changes and makes no API call", async () => {
     t.emulator.admin.clearRequests();
     const result = await t.stack.preview();
-    expect(result.changeSummary).toEqual({ same: 7 });
+    expect(result.changeSummary).toEqual({ same: 8 });
     // check and diff stay off the network; a preview reads nothing.
     expect(apiCalls(t.emulator.admin)).toEqual([]);
   });
@@ -210,7 +210,7 @@ describe("a full stack through the real engine", () => {
     t.emulator.admin.clearRequests();
     const result = await t.stack.refresh({ expectNoChanges: true });
     expect(result.summary.result).toBe("succeeded");
-    expect(result.summary.resourceChanges).toEqual({ same: 7 });
+    expect(result.summary.resourceChanges).toEqual({ same: 8 });
     // Each resource was read from the service, by its own GET or by its kind's list (the two
     // pods' reads share one), and nothing was changed there.
     const admin = t.emulator.admin;
@@ -243,7 +243,7 @@ describe("a full stack through the real engine", () => {
       t.emulator.admin.setQuirks(quirks);
       t.emulator.admin.clearRequests();
       const result = await t.stack.refresh({ expectNoChanges: true });
-      expect(result.summary.resourceChanges).toEqual({ same: 7 });
+      expect(result.summary.resourceChanges).toEqual({ same: 8 });
       expect(apiWrites(t.emulator.admin)).toEqual([]);
       // The one output that differs by design: a pod's status keeps the service's spelling
       // (the client reads STOPPED as paused, and a caller can still see which word was used).
@@ -264,7 +264,7 @@ describe("a full stack through the real engine", () => {
     admin.clearRequests();
 
     const result = await t.stack.destroy();
-    expect(result.summary.resourceChanges).toEqual({ delete: 7 });
+    expect(result.summary.resourceChanges).toEqual({ delete: 8 });
 
     expect(liveRecords(admin)).toEqual([]);
     expect(admin.list("pod").map((p) => p.status)).toEqual(["TERMINATED", "TERMINATED"]);
@@ -359,7 +359,7 @@ describe("deployed under each variant of the API", () => {
     admin.setQuirks(quirks);
 
     const up = await t.stack.up();
-    expect(up.summary.resourceChanges).toEqual({ create: 6 });
+    expect(up.summary.resourceChanges).toEqual({ create: 7 });
     const ids = [
       admin.list("credential")[0]?.id,
       admin.list("volume")[0]?.id,
@@ -376,11 +376,11 @@ describe("deployed under each variant of the API", () => {
     expect(up.outputs.workers?.value).toBe(1);
 
     const refresh = await t.stack.refresh({ expectNoChanges: true });
-    expect(refresh.summary.resourceChanges).toEqual({ same: 6 });
+    expect(refresh.summary.resourceChanges).toEqual({ same: 7 });
 
     admin.clearRequests();
     const destroy = await t.stack.destroy();
-    expect(destroy.summary.resourceChanges).toEqual({ delete: 6 });
+    expect(destroy.summary.resourceChanges).toEqual({ delete: 7 });
     expect(liveRecords(admin)).toEqual([]);
     expect(apiWrites(admin)).toContain(`DELETE /v2/serverless/${ids[3]}`);
   });

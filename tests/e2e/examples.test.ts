@@ -29,7 +29,7 @@ describe("examples/quickstart", () => {
 
   test("up makes one running pod with SSH and exports podId, region, ssh and hourlyPrice", async () => {
     const result = await t.stack.up();
-    expect(result.summary.resourceChanges).toEqual({ create: 2 });
+    expect(result.summary.resourceChanges).toEqual({ create: 3 });
     const [pod] = await t.client.pods.list();
     expect(pod).toMatchObject({ status: "RUNNING", gpuType: "NVIDIA_RTX_4090_24G" });
     expect(values(result.outputs)).toEqual({
@@ -44,12 +44,12 @@ describe("examples/quickstart", () => {
   });
 
   test("a second preview shows no changes", async () => {
-    expect((await t.stack.preview()).changeSummary).toEqual({ same: 2 });
+    expect((await t.stack.preview()).changeSummary).toEqual({ same: 3 });
   });
 
   test("destroy leaves nothing live", async () => {
     const result = await t.stack.destroy();
-    expect(result.summary.resourceChanges).toEqual({ delete: 2 });
+    expect(result.summary.resourceChanges).toEqual({ delete: 3 });
     expect(liveRecords(t.emulator.admin)).toEqual([]);
   });
 });
@@ -67,7 +67,7 @@ describe("examples/gpu-fleet", () => {
 
   test("up makes the credential, the volume, both trainers and the endpoint, and exports them", async () => {
     const result = await t.stack.up();
-    expect(result.summary.resourceChanges).toEqual({ create: 6 });
+    expect(result.summary.resourceChanges).toEqual({ create: 7 });
 
     const admin = t.emulator.admin;
     const [credential] = admin.list("credential");
@@ -112,12 +112,12 @@ describe("examples/gpu-fleet", () => {
   });
 
   test("a second preview shows no changes", async () => {
-    expect((await t.stack.preview()).changeSummary).toEqual({ same: 6 });
+    expect((await t.stack.preview()).changeSummary).toEqual({ same: 7 });
   });
 
   test("destroy leaves nothing live", async () => {
     const result = await t.stack.destroy();
-    expect(result.summary.resourceChanges).toEqual({ delete: 6 });
+    expect(result.summary.resourceChanges).toEqual({ delete: 7 });
     expect(liveRecords(t.emulator.admin)).toEqual([]);
   });
 });
@@ -156,7 +156,7 @@ describe("examples/serverless-queue", () => {
 
   test("up makes a running queue endpoint and exports what the README lists", async () => {
     const result = await t.stack.up();
-    expect(result.summary.resourceChanges).toEqual({ create: 2 });
+    expect(result.summary.resourceChanges).toEqual({ create: 3 });
     const [endpoint] = await t.client.endpoints.list();
     expect(endpoint).toMatchObject({ serviceMode: "QUEUE", status: "RUNNING", runningWorkers: 1 });
     expect(values(result.outputs)).toEqual({
@@ -170,7 +170,7 @@ describe("examples/serverless-queue", () => {
   });
 
   test("a second preview shows no changes", async () => {
-    expect((await t.stack.preview()).changeSummary).toEqual({ same: 2 });
+    expect((await t.stack.preview()).changeSummary).toEqual({ same: 3 });
   });
 
   test("the submit script queues a task on the deployed endpoint and prints its result", async () => {
@@ -203,7 +203,7 @@ describe("examples/serverless-queue", () => {
 
   test("destroy leaves nothing live", async () => {
     const result = await t.stack.destroy();
-    expect(result.summary.resourceChanges).toEqual({ delete: 2 });
+    expect(result.summary.resourceChanges).toEqual({ delete: 3 });
     expect(liveRecords(t.emulator.admin)).toEqual([]);
   });
 });

@@ -76,7 +76,7 @@ describe("a pod that goes FAILED", () => {
     t.emulator.admin.clearRequests();
     const up = await t.stack.up();
 
-    expect(up.summary.resourceChanges).toEqual({ replace: 1, same: 1 });
+    expect(up.summary.resourceChanges).toEqual({ replace: 1, same: 2 });
     const newId = String(up.outputs.id?.value);
     expect(newId).not.toBe(failedId);
     expect(t.emulator.admin.get("pod", newId)?.status).toBe("RUNNING");
@@ -137,7 +137,7 @@ describe("a pod that does not settle within its create timeout", () => {
     t.emulator.admin.advance(initializingMs);
 
     const result = await up;
-    expect(result.summary.resourceChanges).toEqual({ update: 1, same: 1 });
+    expect(result.summary.resourceChanges).toEqual({ update: 1, same: 2 });
     expect(result.outputs.id?.value).toBe(podId);
     expect(t.emulator.admin.get("pod", podId)?.status).toBe("RUNNING");
     expect(t.emulator.admin.requests({ method: "POST" })).toEqual([]);
@@ -163,7 +163,7 @@ describe("a pod create whose answer is lost", () => {
     const output = collectOutput();
     const up = await t.stack.up({ onOutput: output.onOutput });
 
-    expect(up.summary.resourceChanges).toEqual({ create: 2 });
+    expect(up.summary.resourceChanges).toEqual({ create: 3 });
     const pods = t.emulator.admin.list("pod");
     expect(pods).toHaveLength(1);
     expect(pods[0]).toMatchObject({ id: up.outputs.id?.value, status: "RUNNING" });

@@ -103,14 +103,14 @@ describe("a fleet through the real engine", () => {
 
   test("a second preview reports no changes", async () => {
     const result = await t.stack.preview();
-    expect(result.changeSummary).toEqual({ same: 8 });
+    expect(result.changeSummary).toEqual({ same: 9 });
   });
 
   test("scaling to 8 creates exactly 2 pods and touches no other", async () => {
     spec.replicas = 8;
     t.emulator.admin.clearRequests();
     const result = await t.stack.up();
-    expect(result.summary.resourceChanges).toEqual({ same: 8, create: 2 });
+    expect(result.summary.resourceChanges).toEqual({ same: 9, create: 2 });
     const writes = t.emulator.admin.requests().filter((r) => r.method !== "GET");
     expect(writes.map((r) => `${r.method} ${r.route}`)).toEqual(["POST /v2/pods", "POST /v2/pods"]);
     expect(writes.map((r) => (r.body as { regions: string[] }).regions[0])).toEqual([
@@ -126,7 +126,7 @@ describe("a fleet through the real engine", () => {
     const sampler = sampleRunning(t, "trainers-");
     const result = await t.stack.up();
     const seen = sampler.stop();
-    expect(result.summary.resourceChanges).toEqual({ same: 2, replace: 8 });
+    expect(result.summary.resourceChanges).toEqual({ same: 3, replace: 8 });
 
     expect(seen.samples).toBeGreaterThan(10);
     // One replica down at a time, never two; and it does go down: delete first, then create.

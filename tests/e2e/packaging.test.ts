@@ -128,7 +128,7 @@ describe("the packed package in a fresh project", () => {
   });
 
   test("preview finds nothing to change, destroy terminates the pod", async () => {
-    expect((await run("preview")).changeSummary).toEqual({ same: 2 });
+    expect((await run("preview")).changeSummary).toEqual({ same: 3 });
     expect((await run("destroy")).summary.result).toBe("succeeded");
     const client = new YottaClient({ apiKey: emulator.apiKey, baseUrl: emulator.url });
     expect((await client.pods.list()).map((p) => p.status)).toEqual(["TERMINATED"]);

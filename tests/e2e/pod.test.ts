@@ -45,7 +45,7 @@ describe("a pod through the real engine", () => {
 
   test("a second preview reports no changes", async () => {
     const result = await t.stack.preview();
-    expect(result.changeSummary).toEqual({ same: 2 });
+    expect(result.changeSummary).toEqual({ same: 3 });
   });
 
   test("refresh finds no drift", async () => {
@@ -64,7 +64,7 @@ describe("a pod through the real engine", () => {
   test("running: false pauses in place", async () => {
     spec.running = false;
     const result = await t.stack.up();
-    expect(result.summary.resourceChanges).toEqual({ same: 1, update: 1 });
+    expect(result.summary.resourceChanges).toEqual({ same: 2, update: 1 });
     const [pod] = await t.client.pods.list();
     expect(pod?.status).toBe("PAUSED");
   });
@@ -73,7 +73,7 @@ describe("a pod through the real engine", () => {
     spec.running = true;
     spec.image = "pytorch/pytorch:2.5.0";
     const result = await t.stack.up();
-    expect(result.summary.resourceChanges).toEqual({ same: 1, replace: 1 });
+    expect(result.summary.resourceChanges).toEqual({ same: 2, replace: 1 });
     const pods = await t.client.pods.list();
     expect(pods.map((p) => [p.image, p.status]).sort()).toEqual([
       ["pytorch/pytorch:2.4.0", "TERMINATED"],

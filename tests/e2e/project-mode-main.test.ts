@@ -84,7 +84,7 @@ test("the first run deploys the program to the emulator's stack with pulumi up",
   const run = await result;
 
   expect(run).toMatchObject({ target: "emulator", stack: STACKS.emulator });
-  expect(run.changes).toEqual({ create: 6 });
+  expect(run.changes).toEqual({ create: 7 });
   expect(run.outputs).toMatchObject({ endpointStatus: "RUNNING" });
   expect(printed.join("")).toContain(`pulumi up --refresh (stack ${STACKS.emulator}`);
   expect(fs.existsSync(path.join(work, `Pulumi.${STACKS.emulator}.yaml`))).toBe(true);
@@ -94,7 +94,7 @@ test("a second run, with a new emulator on the kept cloud, changes nothing", asy
   const run = await job(userEnv()).result;
 
   expect(run.stack).toBe(STACKS.emulator);
-  expect(run.changes).toEqual({ same: 6 });
+  expect(run.changes).toEqual({ same: 7 });
 });
 
 test("with YOTTA_API_KEY it deploys to the service in a stack of its own", async () => {
@@ -118,7 +118,7 @@ test("with YOTTA_API_KEY it deploys to the service in a stack of its own", async
 
   expect(STACKS.yotta).not.toBe(STACKS.emulator);
   expect(run).toMatchObject({ target: "yotta", stack: STACKS.yotta });
-  expect(run.changes).toEqual({ create: 6 });
+  expect(run.changes).toEqual({ create: 7 });
   const serviceIds = liveRecords(service.admin).map((r) => r.id);
   const liveIds = await idsInStack(STACKS.yotta);
   const emulatorIds = await idsInStack(STACKS.emulator);
@@ -133,5 +133,5 @@ test("the emulator's stack is untouched by the service run: still no changes", a
   const run = await job(userEnv()).result;
 
   expect(run.stack).toBe(STACKS.emulator);
-  expect(run.changes).toEqual({ same: 6 });
+  expect(run.changes).toEqual({ same: 7 });
 });

@@ -176,7 +176,7 @@ interface ProjectCase {
   config: (emulator: RunningEmulator) => { args: string[]; input?: string }[];
   /** The commands after the configuration, as its README gives them; `pulumi up` among them. */
   deploy: string[][];
-  /** Resources `up` creates, the stack included. */
+  /** Resources `up` creates, the stack and its key (`yotta-stack-key`) included. */
   resources: number;
   /** Secrets that must not be readable on disk. */
   secrets: string[];
@@ -236,7 +236,7 @@ const cases: ProjectCase[] = [
     deploy: readme.commands
       .filter((c) => !c.startsWith("pulumi config set "))
       .map((c) => c.split(/\s+/).slice(1)),
-    resources: 3,
+    resources: 4,
     secrets: [],
     check: async (outputs, emulator) => {
       const volume = one(emulator.admin.list("volume"));
@@ -257,7 +257,7 @@ const cases: ProjectCase[] = [
     files: exampleFiles("quickstart"),
     config: apiConfig,
     deploy: [["up"]],
-    resources: 2,
+    resources: 3,
     secrets: [],
     check: async (outputs, emulator) => {
       const pod = one(emulator.admin.list("pod"));
@@ -280,7 +280,7 @@ const cases: ProjectCase[] = [
       { args: ["config", "set", "registryPassword", "--secret"], input: REGISTRY_PASSWORD },
     ],
     deploy: [["up"]],
-    resources: 6,
+    resources: 7,
     secrets: [REGISTRY_PASSWORD],
     check: async (outputs, emulator) => {
       const credential = one(emulator.admin.list("credential"));
@@ -307,7 +307,7 @@ const cases: ProjectCase[] = [
     files: exampleFiles("serverless-queue"),
     config: apiConfig,
     deploy: [["up"]],
-    resources: 2,
+    resources: 3,
     secrets: [],
     check: async (outputs, emulator) => {
       const endpoint = one(emulator.admin.list("endpoint"));

@@ -104,7 +104,7 @@ describe("secrets stay secret", () => {
     const output = collectOutput();
     const up = await t.stack.up({ onOutput: output.onOutput });
 
-    expect(up.summary.resourceChanges).toEqual({ create: 4 });
+    expect(up.summary.resourceChanges).toEqual({ create: 5 });
     expect(output.text()).toContain("registry");
     expect(leaked(output.text())).toEqual([]);
     for (const key of ["password", "podEnvironment", "endpointEnvironment", "token"]) {
@@ -121,11 +121,11 @@ describe("secrets stay secret", () => {
     const refresh = collectOutput();
 
     expect((await t.stack.preview({ onOutput: preview.onOutput })).changeSummary).toEqual({
-      same: 4,
+      same: 5,
     });
     await t.stack.refresh({ onOutput: refresh.onOutput, expectNoChanges: true });
 
-    expect(preview.text()).toContain("4 unchanged");
+    expect(preview.text()).toContain("5 unchanged");
     expect(leaked(preview.text())).toEqual([]);
     expect(refresh.text()).toContain("trainer");
     expect(leaked(refresh.text())).toEqual([]);
@@ -192,7 +192,7 @@ describe("secrets stay secret", () => {
     await t.client.pods.delete(outsider.id);
     const destroyed = collectOutput();
     const destroy = await t.stack.destroy({ onOutput: destroyed.onOutput });
-    expect(destroy.summary.resourceChanges).toEqual({ delete: 2 });
+    expect(destroy.summary.resourceChanges).toEqual({ delete: 3 });
     expect(t.emulator.admin.get("credential", credentialId)).toBeUndefined();
     expect(leaked(destroyed.text())).toEqual([]);
     expectNothingOnDisk({ encrypted: false });

@@ -103,7 +103,7 @@ describe("updates through the real engine", () => {
 
   test("up creates the stack", async () => {
     const result = await up();
-    expect(result.summary.resourceChanges).toEqual({ create: 5 });
+    expect(result.summary.resourceChanges).toEqual({ create: 6 });
     expect(result.outputs.workers?.value).toBe(1);
   });
 

@@ -20,6 +20,8 @@ export interface StepOutcome {
   output: string;
   diagnostics: Diagnostic[];
   ms: number;
+  /** The engine was killed during it (SIGKILL), and `pulumi cancel` run after. */
+  killed?: boolean;
 }
 
 export interface StateEntry {
@@ -70,6 +72,11 @@ export interface Observation {
   explicitNames: ReadonlyMap<string, readonly string[]>;
   /** How many declarations give each `kind "name"` (twins give one name twice); default 1. */
   declaredNames?: ReadonlyMap<string, number>;
+  /**
+   * A run was killed since the last refresh: the engine keeps its pending create operations,
+   * warning about them, until a `pulumi refresh` clears them (however the creates were settled).
+   */
+  killedSinceRefresh?: boolean;
 }
 
 /** A violation without its step, keyed so the same breakage is reported once per seed. */
@@ -81,6 +88,10 @@ export interface Finding {
 }
 
 export function checkStep(o: Observation): Finding[] {
+  // Killed mid-way, the state may miss what its creates made and keep pending operations: the
+  // next operation must settle all that, and is checked in full. Only others' resources are
+  // checked here.
+  if (o.outcome.killed) return foreignUntouched(o);
   return [
     ...foreignUntouched(o),
     ...stateMatchesCloud(o),
@@ -251,6 +262,7 @@ function noCrash(o: Observation): Finding[] {
     }
   }
   for (const op of o.state.pendingOperations) {
+    if (o.killedSinceRefresh && op.startsWith("creating ")) continue;
     findings.push({
       invariant: "pending operation",
       subject: op,

@@ -100,6 +100,12 @@ export interface Hostile {
   foreignAfter?: string;
   /** After a failed `up`, a pending record whose create made a pod gets `adoptId`: that pod. */
   adoptPending: boolean;
+  /**
+   * The engine is killed (SIGKILL: the CLI, its language host, the program and the providers)
+   * during the first attempt of a phase, once that attempt has made this many API requests;
+   * then `pulumi cancel`, and the phase goes on.
+   */
+  kill?: { phase: "up" | "update" | "destroy"; afterRequests: number };
 }
 
 export interface SoakPlan {
@@ -185,6 +191,7 @@ export function planSeed(seed: number, features: Features): SoakPlan {
   faults.push(...collisionFaults(foreign, features, stream(seed, 5)));
   const update = planUpdate(declarations, foreign, stream(seed, 4));
   const hostile = planHostile(declarations, stream(seed, 6));
+  hostile.kill = planKill(stream(seed, 7));
   const twin = declarations.find((d) => d.logical === hostile.twinOf);
   if (twin) declarations.push({ ...twin, logical: `${twin.logical}twin` });
   return { seed, declarations, hostile, foreign, faults, pressure, update };
@@ -200,6 +207,12 @@ function planHostile(decls: readonly Decl[], dice: Dice): Hostile {
     foreignAfter: some(0.4),
     adoptPending: dice.chance(0.6),
   };
+}
+
+function planKill(dice: Dice): Hostile["kill"] {
+  if (!dice.chance(0.75)) return undefined;
+  const phase = dice.weighted({ up: 2, update: 1.5, destroy: 1 });
+  return { phase, afterRequests: dice.int(1, 30) };
 }
 
 function planProgram(seed: number, dice: Dice): Decl[] {

@@ -11,6 +11,7 @@ import {
   type RunningEmulator,
 } from "../../../emulator";
 import { YottaClient } from "../../../client";
+import { killTree, pulumiCliRunning } from "../../../scripts/engine";
 import { createTestStack, type TestStack } from "../engine";
 import { failureOf } from "../yotta-stack";
 import {
@@ -178,11 +179,28 @@ async function runGuarded(seed: number, options: SeedOptions): Promise<SeedRepor
     const failedPods = new Set<string>();
 
     /** Runs one engine operation and checks every invariant after it. */
+    const kill = plan.hostile.kill;
+    let killedSinceRefresh = false;
     const step = async (
       name: string,
       operation: "up" | "refresh" | "destroy",
     ): Promise<StepOutcome> => {
-      const outcome = await runOperation(stack, name, operation);
+      const killHere = kill !== undefined && name === `${kill.phase} 1`;
+      const start = admin.requests().length;
+      const outcome = await runOperation(
+        stack,
+        name,
+        operation,
+        killHere ? () => admin.requests().length >= start + kill.afterRequests : undefined,
+        // After a killed run the user drops the engine's pending creates with the refresh
+        // (docs/resources.md): the creates themselves were settled by the `up` after it.
+        killedSinceRefresh,
+      );
+      if (outcome.killed) killedSinceRefresh = true;
+      if (outcome.killed) {
+        report.notes.push(`${name}: the engine was killed after ${kill!.afterRequests} requests`);
+        log(`  ${name}: killed after ${kill!.afterRequests} requests; pulumi cancel`);
+      }
       transcript.push(
         `===== ${name} (${outcome.ok ? "ok" : `failed: ${failureSummary(outcome)}`})\n${outcome.output}`,
       );
@@ -212,8 +230,10 @@ async function runGuarded(seed: number, options: SeedOptions): Promise<SeedRepor
           operation,
           explicitNames,
           declaredNames,
+          killedSinceRefresh,
         }),
       );
+      if (operation === "refresh" && outcome.ok) killedSinceRefresh = false;
       return outcome;
     };
 
@@ -229,6 +249,7 @@ async function runGuarded(seed: number, options: SeedOptions): Promise<SeedRepor
       for (let attempt = 1; attempt <= limit; attempt++) {
         const outcome = await step(`${label} ${attempt}`, "up");
         if (outcome.ok) return;
+        if (outcome.killed) limit++;
         const dropped = acceptCollisions(outcome, program, foreign, report, record);
         if (dropped && attempt === limit) limit++;
         // The failed `up` may have left a pending record whose create made a pod: the user
@@ -269,15 +290,20 @@ async function runGuarded(seed: number, options: SeedOptions): Promise<SeedRepor
     }
     await upPhase("update");
 
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      if (attempt === MAX_ATTEMPTS) {
+    let destroyLimit = MAX_ATTEMPTS;
+    for (let attempt = 1; attempt <= destroyLimit; attempt++) {
+      if (attempt === destroyLimit) {
         clearPressure(admin, initial, plan.pressure);
         report.notes.push("faults cleared before the last destroy");
         report.faultsCleared = true;
       }
       const outcome = await step(`destroy ${attempt}`, "destroy");
       if (outcome.ok) break;
-      if (attempt === MAX_ATTEMPTS) {
+      if (outcome.killed) {
+        destroyLimit++;
+        continue;
+      }
+      if (attempt === destroyLimit) {
         record(`destroy ${attempt}`, [
           {
             invariant: "destroy stuck",
@@ -355,6 +381,8 @@ async function runOperation(
   stack: Stack,
   step: string,
   operation: "up" | "refresh" | "destroy",
+  killWhen?: () => boolean,
+  clearPendingCreates = false,
 ): Promise<StepOutcome> {
   const started = Date.now();
   const lines: string[] = [];
@@ -369,16 +397,34 @@ async function runOperation(
     },
   };
   let error: string | undefined;
+  // The kill: the CLI the Automation API started, and everything below it, once `killWhen` says.
+  let killed = false;
+  const watch =
+    killWhen &&
+    setInterval(() => {
+      if (killed || !killWhen()) return;
+      const cli = pulumiCliRunning(operation);
+      if (cli === undefined) return;
+      killed = true;
+      killTree(cli);
+    }, 20);
   try {
     if (operation === "up") await stack.up(options);
-    else if (operation === "refresh") await stack.refresh(options);
+    else if (operation === "refresh") await stack.refresh({ ...options, clearPendingCreates });
     else await stack.destroy(options);
   } catch (err) {
     error = err instanceof Error ? err.message : String(err);
+  } finally {
+    if (watch) clearInterval(watch);
+  }
+  if (killed) {
+    // What Pulumi tells the user to do next.
+    await stack.cancel();
   }
   return {
     step,
     ok: error === undefined,
+    killed,
     error,
     output: lines.join(""),
     diagnostics,
@@ -400,6 +446,8 @@ async function readState(stack: Stack, decls: readonly Decl[]): Promise<StateVie
   const entries: StateEntry[] = [];
   for (const r of resources) {
     if (!r.custom || r.type.startsWith("pulumi:providers:")) continue;
+    // The stack's key holds no cloud resource.
+    if (r.type.endsWith(":StackKey")) continue;
     const pulumiName = r.urn.slice(r.urn.lastIndexOf("::") + 2);
     entries.push({
       urn: r.urn,

@@ -9,7 +9,7 @@ import { COMMON_FIELDS, mismatches, type FieldTable, type InputTable } from "./d
 import { ResourceInitError } from "./init-error";
 import { progress } from "./progress";
 import { LONG_NAMES } from "./naming";
-import { gpuTypesIn, resourceKit, untilDeleted } from "./resource";
+import { act, gpuTypesIn, resourceKit, untilDeleted } from "./resource";
 import { describePlacement, Placements, placeInOrder, Regions, type Placement } from "./placement";
 import { unlessGone } from "./refresh";
 import {
@@ -347,7 +347,11 @@ async function settle(
       onProgress: (p) => progress("pod", name, p.status),
     });
     if (inputs.running && isPodPaused(current)) {
-      await client.pods.resume(pod.id);
+      await act(
+        () => client.pods.resume(pod.id),
+        () => getOrUndefined(pod.id),
+        (p) => !isPodPaused(p) && p.status !== "PAUSING",
+      );
       current = await waitFor(client.pods.watcher.of(pod.id, { firstAfterMs: firstPollMs() }), {
         done: (p) => p.status === "RUNNING",
         failed: (p) => p.status === "FAILED" || p.status === "TERMINATED",
@@ -357,7 +361,11 @@ async function settle(
         onProgress: (p) => progress("pod", name, p.status),
       });
     } else if (!inputs.running && current.status === "RUNNING") {
-      await client.pods.pause(pod.id);
+      await act(
+        () => client.pods.pause(pod.id),
+        () => getOrUndefined(pod.id),
+        (p) => isPodPaused(p) || p.status === "PAUSING",
+      );
       current = await waitFor(client.pods.watcher.of(pod.id, { firstAfterMs: firstPollMs() }), {
         done: isPodPaused,
         failed: (p) => p.status === "FAILED" || p.status === "TERMINATED",

@@ -294,3 +294,25 @@ function timeoutsOnly<T>(
   if (changed.length !== 1 || changed[0] !== "timeouts") return undefined;
   return { outs: { ...olds, timeouts: news.timeouts } };
 }
+
+/**
+ * Sends an action (a resize, a pause, a resume) and, when it fails, reads the resource back
+ * before believing the failure. The service may carry an action out and answer badly (a 5xx, a
+ * lost answer); the client's retry of it is then refused because it is already done ("must be
+ * larger than the current size 200", "cannot be paused in status PAUSED"). Where the resource
+ * shows the action's effect, the action took effect and nothing failed; otherwise the first error
+ * stands.
+ */
+export async function act<T>(
+  send: () => Promise<unknown>,
+  read: () => Promise<T | undefined>,
+  tookEffect: (live: T) => boolean,
+): Promise<void> {
+  try {
+    await send();
+  } catch (error) {
+    const live = await read().catch(() => undefined);
+    if (live !== undefined && tookEffect(live)) return;
+    throw error;
+  }
+}

@@ -17,7 +17,7 @@ import { COMMON_FIELDS, mismatches, type FieldTable, type InputTable } from "./d
 import { ResourceInitError } from "./init-error";
 import { progress } from "./progress";
 import { LONG_NAMES } from "./naming";
-import { resourceKit, untilDeleted } from "./resource";
+import { act, resourceKit, untilDeleted } from "./resource";
 import { unlessGone } from "./refresh";
 import {
   Region,
@@ -196,7 +196,11 @@ export const update = kit.update(async (id, inputs, olds, news) => {
   if (resize) {
     // A volume still being created or resized refuses a resize (12001): let it settle first.
     live = await untilActive(live, inputs, deadline, news, "become active before the resize");
-    await client.volumes.resize(id, target);
+    await act(
+      () => client.volumes.resize(id, target),
+      () => getOrUndefined(id, inputs.storageType),
+      (v) => v.status === "resizing" || v.sizeInGb === target,
+    );
     progress("volume", name, `resizing from ${current} GB to ${target} GB`);
     live = await untilActive(
       live,

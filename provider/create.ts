@@ -95,6 +95,8 @@ export async function createOwned<T extends { id: string; createdAt?: string }>(
   );
   if (leftovers.length > 0) return claimLeftover(options, leftovers);
   const knownIds = before.map((r) => r.id);
+  if (options.uniqueNames && keyedName && before.length > 0)
+    throw nameHeldByPredecessor(kind, name, before);
   if (options.uniqueNames && before.length > 0) throw nameTaken(options, before);
   // A name the user chose, on a kind that carries no token, gives no proof of a killed run's
   // create: another resource of the name may be that create's, or anyone's. Never a silent twin.
@@ -260,6 +262,20 @@ function nameTaken<T extends { id: string }>(
     `${kind} name "${name}" is already taken by ${which}, which this stack does not record. ` +
       `To manage that ${kind} here (an interrupted \`pulumi up\` may have made it), set adoptId: ` +
       `"${found[0]!.id}"; otherwise choose another name.`,
+  );
+}
+
+/**
+ * A keyed auto-name that a resource this stack records already holds: only a replacement the
+ * engine forces without asking `diff` first (`pulumi up --replace`) gets here, since `check` then
+ * runs before the resource it replaces is known and derives that resource's own name.
+ */
+function nameHeldByPredecessor(kind: string, name: string, held: { id: string }[]): Error {
+  return new Error(
+    `${kind} ${name}: the name belongs to ${listIds(kind, held)}, which this stack records: a ` +
+      "replacement forced with `pulumi up --replace` keeps the auto-name, and the service holds " +
+      `${kind} names unique. Nothing was sent. Set deleteBeforeReplace on the resource for that ` +
+      "replacement, or change a field that replaces it (its replacement gets a new name).",
   );
 }
 

@@ -183,6 +183,20 @@ describe("a run killed while its creates were in flight", () => {
     expect(posts("/v2/volumes")).toBe(2);
   });
 
+  test("a replacement forced without diff (`pulumi up --replace`) that would take its predecessor's name is refused, saying what works", async () => {
+    const volume = autonamed("data", { storageType: "CEPH", region: "us-east-1", sizeInGb: 10 });
+    const recorded = await create("volume", volume);
+    h.emulator.admin.settle();
+    nextRun();
+    // The engine's order for a targeted replacement: check without old inputs first, then diff.
+    const inputs = await checked("volume", volume);
+    await call("volume", "diff", [recorded.id, recorded.outs, withProvider(volume)]);
+    const error = await failure(call("volume", "create", [inputs]));
+    expect(error.message).toContain(`the name belongs to volume ${recorded.id}`);
+    expect(error.message).toContain("Set deleteBeforeReplace");
+    expect(posts("/v2/volumes")).toBe(1);
+  });
+
   test("a VM name the user chose that another VM holds is refused before anything is sent, naming it", async () => {
     const stray = await h.client.vms.create({
       vmTypeId: (await h.client.vms.types())[0]!.regions[0]!.vmTypeId,

@@ -154,8 +154,27 @@ function remedy(report: DriftReport, command: (text: string) => string): string 
   return (
     `To restore what the program declares (and recreate what was deleted), run ` +
     `${command(`pulumi up --refresh --stack ${report.stack}`)}. To keep the cloud's values ` +
-    `instead, change the program to match them first.${pending}`
+    `instead, change the program to match them first.${grown(report, command)}${pending}`
   );
+}
+
+/**
+ * What `pulumi up --refresh` cannot restore: a volume grown outside Pulumi cannot shrink back
+ * (the provider refuses, as the API documents no shrink). The one way on is the program's value.
+ */
+function grown(report: DriftReport, command: (text: string) => string): string {
+  const lines: string[] = [];
+  for (const r of report.resources) {
+    if (r.kind !== "changed" || r.type !== "yotta:Volume") continue;
+    const size = r.fields.find((f) => f.path === "sizeInGb" && !f.secret);
+    if (typeof size?.expected !== "number" || typeof size.actual !== "number") continue;
+    if (size.actual <= size.expected) continue;
+    lines.push(
+      ` Volume ${r.name} was grown to ${size.actual} GB outside Pulumi and cannot shrink back: ` +
+        `set ${command(`sizeInGb: ${size.actual}`)} (or more) in the program before running it.`,
+    );
+  }
+  return lines.join("");
 }
 
 /** A value as a reader compares it: strings quoted (so `""` and `"1"` are visible), JSON else. */

@@ -162,3 +162,33 @@ test("a markdown table cell keeps a pipe and a backtick inside its value", () =>
 
   expect(row).toBe('| `yotta:Pod` trainer | changed | `command` | `"a \\| b"` | ``"echo `x`"`` |');
 });
+
+test("a volume grown outside Pulumi: the remedy says to grow the program's value, since `up --refresh` cannot shrink it", () => {
+  const report: DriftReport = {
+    stack: "prod",
+    status: "drift",
+    checked: 1,
+    errors: [],
+    resources: [
+      {
+        urn: urnOf("Volume", "data"),
+        type: "yotta:Volume",
+        name: "data",
+        id: "917",
+        kind: "changed",
+        fields: [{ path: "sizeInGb", expected: 200, actual: 300, secret: false }],
+      },
+    ],
+  };
+  const text = formatText(report);
+  expect(text).toContain(
+    "Volume data was grown to 300 GB outside Pulumi and cannot shrink back: set sizeInGb: 300 (or more) in the program",
+  );
+  expect(formatMarkdown(report)).toContain("set `sizeInGb: 300` (or more)");
+  // A volume the program grows is restored by the refresh as usual: no such line.
+  const smaller = {
+    ...report.resources[0]!,
+    fields: [{ path: "sizeInGb", expected: 300, actual: 200, secret: false }],
+  };
+  expect(formatText({ ...report, resources: [smaller] })).not.toContain("cannot shrink back");
+});

@@ -57,10 +57,20 @@ export function findingsFromEvents(events: readonly EngineEvent[]): RefreshFindi
   return findings;
 }
 
-/** Resources a provider reads on refresh; not the stack, components or provider instances. */
+/**
+ * Resources a provider reads on refresh; not the stack, components, provider instances, or the
+ * stack's key (`yotta-stack-key`), which lives in the state only.
+ */
 function isManaged(step: StepEventMetadata): boolean {
-  return step.old?.custom === true && !step.type.startsWith("pulumi:providers:");
+  return (
+    step.old?.custom === true &&
+    !step.type.startsWith("pulumi:providers:") &&
+    step.type !== STACK_KEY_TYPE
+  );
 }
+
+/** The engine's type of the stack's key (sdk/internal/stack-key.ts). */
+const STACK_KEY_TYPE = "pulumi-nodejs:dynamic/yotta:StackKey";
 
 function driftOf(step: StepEventMetadata): DriftedResource | undefined {
   const base = {

@@ -60,7 +60,9 @@ async function idsInStack(stack: string): Promise<string[]> {
     deployment: { resources?: { type: string; id?: string }[] };
   };
   return (deployment.resources ?? [])
-    .filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/yotta:"))
+    .filter(
+      (r) => r.type.startsWith("pulumi-nodejs:dynamic/yotta:") && !r.type.endsWith(":StackKey"),
+    )
     .map((r) => r.id ?? "");
 }
 

@@ -98,7 +98,7 @@ export interface StateResource {
 }
 
 /**
- * The custom resources a stack's state holds, by Pulumi name. Read through `stack export`, which
+ * The custom resources a stack's state holds (its key aside), by Pulumi name. Read through `stack export`, which
  * decrypts secrets: never use it to show that something is encrypted (see readStateFile).
  */
 export async function stateResources(t: TestStack): Promise<Map<string, StateResource>> {
@@ -106,7 +106,10 @@ export async function stateResources(t: TestStack): Promise<Map<string, StateRes
   const resources = (deployment.resources ?? []) as (StateResource & { custom?: boolean })[];
   return new Map(
     resources
-      .filter((r) => r.custom && !r.urn.includes("::pulumi:providers:"))
+      // The stack's key (`yotta-stack-key`) holds no cloud resource.
+      .filter(
+        (r) => r.custom && !r.urn.includes("::pulumi:providers:") && !r.type.endsWith(":StackKey"),
+      )
       .map((r) => {
         const name = r.urn.slice(r.urn.lastIndexOf("::") + 2);
         return [name, { ...r, name, outputs: r.outputs ?? {} }];

@@ -303,3 +303,10 @@ describe("a record whose create had an unknown outcome (a pending record)", () =
     );
   });
 });
+
+test("the stack's key is not a managed resource: it is neither checked nor ever drift", () => {
+  const events = [
+    refreshed({ type: "StackKey", name: "yotta-stack-key", op: "delete", inputs: {} }),
+  ];
+  expect(findingsFromEvents(events)).toEqual({ checked: 0, resources: [], errors: [] });
+});

@@ -159,6 +159,35 @@ describe("a run killed while its creates were in flight", () => {
     // Or the second: declared as it was made, the leftover would have been kept (above).
   });
 
+  test("two leftovers with the proof (two killed runs): none is kept until the user deletes one, then the other is", async () => {
+    const inputs = await checked("pod", { ...POD, name: "twice", ownerKey: KEY });
+    const first = (await call("pod", "create", [inputs])) as { id: string; outs: Props };
+    h.emulator.admin.settle();
+    nextRun();
+    // A second killed run's create, carrying the same proof (as the first never got recorded).
+    const live = h.emulator.admin.get("pod", first.id) as unknown as {
+      environmentVars: { key: string; value: string }[];
+    };
+    const second = await h.client.pods.create({
+      ...POD,
+      name: "twice",
+      environmentVars: live.environmentVars,
+    } as never);
+    h.emulator.admin.settle();
+    const error = await failure(call("pod", "create", [inputs]));
+    expect(error.message).toContain(`pod ${first.id} (billing `);
+    expect(error.message).toContain(`pod ${second.id} (billing `);
+    expect(error.message).toContain("Delete all but the one to keep");
+    expect(posts("/v2/pods")).toBe(2);
+
+    // The step it names.
+    await h.client.pods.delete(second.id);
+    h.emulator.admin.settle();
+    const kept = (await call("pod", "create", [inputs])) as { id: string };
+    expect(kept.id).toBe(first.id);
+    expect(posts("/v2/pods")).toBe(2);
+  });
+
   test("a replacement killed after its create: the next run keeps the replacement beside the record it replaces", async () => {
     const volume = autonamed("data", { storageType: "CEPH", region: "us-east-1", sizeInGb: 10 });
     const recorded = await create("volume", volume);
@@ -195,6 +224,12 @@ describe("a run killed while its creates were in flight", () => {
     expect(error.message).toContain(`the name belongs to volume ${recorded.id}`);
     expect(error.message).toContain("Set deleteBeforeReplace");
     expect(posts("/v2/volumes")).toBe(1);
+
+    // The step it names: with deleteBeforeReplace the engine deletes the old volume first.
+    await call("volume", "remove", [recorded.id, recorded.outs]);
+    const made = (await call("volume", "create", [inputs])) as { id: string; outs: Props };
+    expect(made.outs.name).toBe(recorded.outs.name);
+    expect(made.id).not.toBe(recorded.id);
   });
 
   test("a VM name the user chose that another VM holds is refused before anything is sent, naming it", async () => {

@@ -208,7 +208,14 @@ function checkResource<T>(
 ): CheckResult {
   const { kind, gpuTypesOf } = declaration;
   const named = withName(olds, news, declaration.names, (name) => isHeldName(kind, name));
-  const result = checkInputs(declaration.schema, named);
+  // The owner key is unknown in a preview before the stack's key exists (the first after an
+  // upgrade): that alone must not leave the other inputs unnormalized, or `diff` would see
+  // changes (and replacements) that are none.
+  const { ownerKey, ...rest } = named;
+  const result =
+    ownerKey === UNKNOWN
+      ? withOwnerKey(checkInputs(declaration.schema, rest), ownerKey)
+      : checkInputs(declaration.schema, named);
   if (gpuTypesOf && result.failures.length === 0) {
     for (const gpuType of gpuTypesOf(result.inputs as T)) {
       if (typeof gpuType === "string" && gpuType !== UNKNOWN && !KNOWN_GPU_TYPES.has(gpuType)) {
@@ -221,6 +228,10 @@ function checkResource<T>(
     }
   }
   return result;
+}
+
+function withOwnerKey(result: CheckResult, ownerKey: unknown): CheckResult {
+  return { ...result, inputs: { ...result.inputs, ownerKey } };
 }
 
 /** The `gpuType` of each entry of a list input, for `checkResource`; none while it is unknown. */

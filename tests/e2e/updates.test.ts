@@ -113,7 +113,7 @@ describe("updates through the real engine", () => {
       spec.endpoint.workers = 3;
       const result = await up();
 
-      expect(result.summary.resourceChanges).toEqual({ same: 4, update: 1 });
+      expect(result.summary.resourceChanges).toEqual({ same: 5, update: 1 });
       expect(apiWrites(t.emulator.admin)).toEqual([
         `PUT /v2/serverless/${before.endpoint}/workers`,
       ]);
@@ -130,7 +130,7 @@ describe("updates through the real engine", () => {
       spec.endpoint.environment = { MODEL_DIR: "/models/v2" };
       const result = await up();
 
-      expect(result.summary.resourceChanges).toEqual({ same: 4, update: 1 });
+      expect(result.summary.resourceChanges).toEqual({ same: 5, update: 1 });
       expect(apiWrites(t.emulator.admin)).toEqual([`PATCH /v2/serverless/${before.endpoint}`]);
       const [patch] = t.emulator.admin.requests({ method: "PATCH" });
       expect(patch?.body).toMatchObject({
@@ -151,7 +151,7 @@ describe("updates through the real engine", () => {
       spec.endpoint.image = "ml-platform/serve:1.5.0";
       const result = await up();
 
-      expect(result.summary.resourceChanges).toEqual({ same: 4, replace: 1 });
+      expect(result.summary.resourceChanges).toEqual({ same: 5, replace: 1 });
       const after = await ids();
       expect(after.endpoint).not.toBe(before.endpoint);
       expect({ ...after, endpoint: before.endpoint }).toEqual(before);
@@ -179,7 +179,7 @@ describe("updates through the real engine", () => {
       spec.volumeSizeInGb = 200;
       const result = await up();
 
-      expect(result.summary.resourceChanges).toEqual({ same: 4, update: 1 });
+      expect(result.summary.resourceChanges).toEqual({ same: 5, update: 1 });
       expect(apiWrites(t.emulator.admin)).toEqual([`POST /v2/volumes/${before.volume}/resize`]);
       expect(t.emulator.admin.requests({ method: "POST" })[0]?.body).toEqual({ sizeInGb: 200 });
       expect(await ids()).toEqual(before);
@@ -207,7 +207,7 @@ describe("updates through the real engine", () => {
         spec.volumeSizeInGb = 200;
       }
       expect(t.emulator.admin.get("volume", before.volume)?.sizeInGb).toBe(200);
-      expect((await t.stack.preview()).changeSummary).toEqual({ same: 5 });
+      expect((await t.stack.preview()).changeSummary).toEqual({ same: 6 });
     });
   });
 
@@ -216,14 +216,14 @@ describe("updates through the real engine", () => {
       const before = await ids();
       spec.pod.running = false;
       const paused = await up();
-      expect(paused.summary.resourceChanges).toEqual({ same: 4, update: 1 });
+      expect(paused.summary.resourceChanges).toEqual({ same: 5, update: 1 });
       expect(apiWrites(t.emulator.admin)).toEqual([`POST /v2/pods/${before.pod}/pause`]);
       expect(paused.outputs.podStatus?.value).toBe("PAUSED");
       expect(t.emulator.admin.get("pod", before.pod)?.status).toBe("PAUSED");
 
       spec.pod.running = true;
       const resumed = await up();
-      expect(resumed.summary.resourceChanges).toEqual({ same: 4, update: 1 });
+      expect(resumed.summary.resourceChanges).toEqual({ same: 5, update: 1 });
       expect(apiWrites(t.emulator.admin)).toEqual([`POST /v2/pods/${before.pod}/resume`]);
       expect(resumed.outputs.podStatus?.value).toBe("RUNNING");
       expect(t.emulator.admin.get("pod", before.pod)?.status).toBe("RUNNING");
@@ -235,7 +235,7 @@ describe("updates through the real engine", () => {
       spec.pod.image = "pytorch/pytorch:2.5.0";
       const result = await up();
 
-      expect(result.summary.resourceChanges).toEqual({ same: 4, replace: 1 });
+      expect(result.summary.resourceChanges).toEqual({ same: 5, replace: 1 });
       const after = await ids();
       expect(after.pod).not.toBe(before.pod);
       expect(apiWrites(t.emulator.admin)).toEqual([
@@ -256,7 +256,7 @@ describe("updates through the real engine", () => {
       spec.credential.password = "registry-password-2";
       const result = await up();
 
-      expect(result.summary.resourceChanges).toEqual({ same: 4, update: 1 });
+      expect(result.summary.resourceChanges).toEqual({ same: 5, update: 1 });
       expect(apiWrites(t.emulator.admin)).toEqual([
         `PATCH /v2/container-registry-auths/${before.credential}`,
       ]);
@@ -279,7 +279,7 @@ describe("updates through the real engine", () => {
       spec.credential.name = "registry-prod";
       const result = await up();
 
-      expect(result.summary.resourceChanges).toEqual({ same: 4, update: 1 });
+      expect(result.summary.resourceChanges).toEqual({ same: 5, update: 1 });
       expect(apiWrites(t.emulator.admin)).toEqual([
         `PATCH /v2/container-registry-auths/${before.credential}`,
       ]);
@@ -296,6 +296,6 @@ describe("updates through the real engine", () => {
 
   test("after every change, refresh finds no drift", async () => {
     const result = await t.stack.refresh({ expectNoChanges: true });
-    expect(result.summary.resourceChanges).toEqual({ same: 5 });
+    expect(result.summary.resourceChanges).toEqual({ same: 6 });
   });
 });

@@ -62,6 +62,13 @@ test("the fixture of the first release is there", () => {
   expect(releases).toContain("0.1.0");
 });
 
+/** Two sets of the engine's counts, added: what the fixture changes plus what is announced. */
+function added(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out = { ...a };
+  for (const [op, n] of Object.entries(b)) out[op] = (out[op] ?? 0) + n;
+  return out;
+}
+
 /** The engine's counts without `same`: what a run changed. */
 function changed(counts: Record<string, number> | undefined): Record<string, number> {
   const { same: _same, ...rest } = counts ?? {};
@@ -179,10 +186,9 @@ describe.each(releases)("a stack deployed with %s, taken over by the current cod
     spec = fixture.UPDATED;
     emulator.admin.clearRequests();
     const result = await stack.up();
-    expect(changed(result.summary.resourceChanges)).toEqual({
-      ...fixture.UPDATE_CHANGES,
-      ...ANNOUNCED[release],
-    });
+    expect(changed(result.summary.resourceChanges)).toEqual(
+      added(fixture.UPDATE_CHANGES, ANNOUNCED[release] ?? {}),
+    );
 
     const after = await idsInState();
     for (const [name, id] of before) expect([name, after.get(name)]).toEqual([name, id]);

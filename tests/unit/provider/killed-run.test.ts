@@ -71,6 +71,22 @@ describe("a run killed while its creates were in flight", () => {
     expect(preview.inputs.name).toBe(UNKNOWN);
   });
 
+  test("a preview before the stack's key exists (the first after an upgrade) sees no change in a recorded resource", async () => {
+    const spec = { ...POD, name: "older" };
+    const olds = await checked("pod", spec);
+    const made = (await call("pod", "create", [olds])) as { id: string; outs: Props };
+    const preview = (await call("pod", "check", [
+      olds,
+      withProvider({ ...spec, ownerKey: UNKNOWN }),
+    ])) as { inputs: Props; failures: unknown[] };
+    expect(preview.failures).toEqual([]);
+    expect(preview.inputs.environment).toEqual({}); // normalized, as without the key
+    const diff = (await call("pod", "diff", [made.id, made.outs, preview.inputs])) as {
+      changes: boolean;
+    };
+    expect(diff.changes).toBe(false);
+  });
+
   test.each<[string, string, Props, string]>([
     ["pod", "an auto-named pod", autonamed("trainer", POD), "/v2/pods"],
     ["pod", "a pod named by the user", { ...POD, name: "crash-named", ownerKey: KEY }, "/v2/pods"],

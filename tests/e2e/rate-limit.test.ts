@@ -36,7 +36,7 @@ describe(`a ${REPLICAS}-pod fleet at 10 requests a second`, () => {
     const output = collectOutput();
     const up = await t.stack.up({ onOutput: output.onOutput, parallel: 64 });
     expect(up.summary.result).toBe("succeeded");
-    expect(up.summary.resourceChanges?.create).toBe(REPLICAS + 2); // the pods, the fleet and the stack
+    expect(up.summary.resourceChanges?.create).toBe(REPLICAS + 3); // the pods, the fleet, the stack and its key
     const running = t.emulator.admin
       .list("pod")
       .filter((p) => p.name.startsWith("limited") && p.status === "RUNNING");

@@ -171,7 +171,10 @@ describe("ownership against the emulator", () => {
   // Whether names are unique is said once per kind (provider/resource.ts): "always" refuses a
   // create whose name another resource holds before anything is sent; "maybe" and "never" make
   // their own resource beside it, since nothing proves the service would refuse.
-  const NAMED: Record<Exclude<ModuleName, "stack-key">, { inputs: Props; path: string; refused: boolean }> = {
+  const NAMED: Record<
+    Exclude<ModuleName, "stack-key">,
+    { inputs: Props; path: string; refused: boolean }
+  > = {
     pod: { inputs: POD, path: "/v2/pods", refused: false },
     volume: { inputs: VOLUME, path: "/v2/volumes", refused: true },
     credential: {

@@ -5,6 +5,7 @@ import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../..
 import { YottaClient } from "../../client";
 import { PROVIDER_KEY } from "../../provider/check";
 import { call, type ModuleName } from "../../provider/dispatch";
+import { forgetRecorded } from "../../provider/ownership";
 
 export interface ProviderHarness {
   emulator: RunningEmulator;
@@ -62,4 +63,9 @@ export async function failure(work: Promise<unknown>): Promise<Error> {
     },
     (e: unknown) => e as Error,
   );
+}
+
+/** A new provider process: what a later `pulumi` command (after a killed one, too) runs in. */
+export function nextRun(): void {
+  forgetRecorded();
 }

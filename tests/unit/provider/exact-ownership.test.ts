@@ -3,13 +3,14 @@
 // over real HTTP, with the engine's order of calls written out where a step has several.
 import { call } from "../../../provider/dispatch";
 import { attemptOf, isPendingId, PENDING_KEY } from "../../../provider/pending";
-import { CREATE_TOKEN_VAR, forgetRecorded } from "../../../provider/ownership";
+import { CREATE_TOKEN_VAR } from "../../../provider/ownership";
 import { ResourceInitError } from "../../../provider/init-error";
 import { yotta } from "../../../provider/config";
 import {
   checked,
   create,
   failure,
+  nextRun,
   startProviderHarness,
   withProvider,
   type ProviderHarness,
@@ -45,11 +46,6 @@ async function pastWindow(record: ResourceInitError): Promise<void> {
   const settledBy = attemptOf(record.properties)!.settledBy;
   while (Date.now() <= settledBy)
     await new Promise((r) => setTimeout(r, settledBy + 5 - Date.now()));
-}
-
-/** A new provider process: what a later `pulumi` command runs in. */
-function nextRun(): void {
-  forgetRecorded();
 }
 
 describe("exact ownership", () => {

@@ -7,11 +7,12 @@
 // tests/e2e/killed-run.test.ts kills the real engine.
 import { call } from "../../../provider/dispatch";
 import { UNKNOWN } from "../../../provider/check";
-import { CREATE_TOKEN_VAR, forgetRecorded } from "../../../provider/ownership";
+import { CREATE_TOKEN_VAR } from "../../../provider/ownership";
 import {
   checked,
   create,
   failure,
+  nextRun,
   startProviderHarness,
   withProvider,
   type ProviderHarness,
@@ -35,11 +36,6 @@ const autonamed = (logical: string, spec: Props, ownerKey = KEY): Props => ({
   autonamePrefix: logical,
   ownerKey,
 });
-
-/** A new provider process: what the `pulumi up` after a killed one runs in. */
-function nextRun(): void {
-  forgetRecorded();
-}
 
 describe("a run killed while its creates were in flight", () => {
   let h: ProviderHarness;
